@@ -1,0 +1,22 @@
+/*
+ * The module registries: every module adds one line to each list it
+ * takes part in. Order matters for migrations (a module's tables may refer
+ * to those of modules listed before it) and is the order of system.methods.
+ */
+#include "api_internal.h"
+
+extern const tc__schema_module tc__schema_queue;
+
+const tc__schema_module *const tc__schema_modules[] = {
+    &tc__schema_queue,
+};
+const size_t tc__schema_module_count =
+    sizeof(tc__schema_modules) / sizeof(tc__schema_modules[0]);
+
+extern const tc__api_module tc__api_system;
+
+const tc__api_module *const tc__api_modules[] = {
+    &tc__api_system,
+};
+const size_t tc__api_module_count =
+    sizeof(tc__api_modules) / sizeof(tc__api_modules[0]);
