@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int64_t tt_clock_now(void *self) { return ((tt_clock *)self)->now; }
+static int64_t tt_clock_now(void *self) {
+  return ((tt_clock *)self)->now;
+}
 
 static void tt_clock_sleep(void *self, int64_t ms) {
   tt_clock *c = self;

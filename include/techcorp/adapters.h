@@ -34,7 +34,8 @@ typedef struct tc_sqlite_options {
   size_t statement_cache_size;
 } tc_sqlite_options;
 
-#define TC_SQLITE_OPTIONS_INIT {TC_SQLITE_OPTIONS_VERSION, 0, 0, 0}
+#define TC_SQLITE_OPTIONS_INIT \
+  { TC_SQLITE_OPTIONS_VERSION, 0, 0, 0 }
 
 /**
  * Open or create the SQLite database at path (UTF-8; ":memory:" for a
@@ -75,7 +76,8 @@ typedef struct tc_table_queue_options {
   const tc_random *random; /**< NULL: libsodium; borrowed */
 } tc_table_queue_options;
 
-#define TC_TABLE_QUEUE_OPTIONS_INIT {TC_TABLE_QUEUE_OPTIONS_VERSION, 0, NULL, NULL}
+#define TC_TABLE_QUEUE_OPTIONS_INIT \
+  { TC_TABLE_QUEUE_OPTIONS_VERSION, 0, NULL, NULL }
 
 /**
  * Make a queue kept in tables of store (migrating the schema if needed).
@@ -97,7 +99,8 @@ typedef struct tc_memory_cache_options {
   const tc_clock *clock; /**< NULL: the system clock; borrowed */
 } tc_memory_cache_options;
 
-#define TC_MEMORY_CACHE_OPTIONS_INIT {TC_MEMORY_CACHE_OPTIONS_VERSION, 0, NULL}
+#define TC_MEMORY_CACHE_OPTIONS_INIT \
+  { TC_MEMORY_CACHE_OPTIONS_VERSION, 0, NULL }
 
 /**
  * Make an in-process cache, safe to share between threads. opts may be

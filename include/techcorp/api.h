@@ -34,13 +34,14 @@ TC_BEGIN_DECL
  */
 typedef struct tc_caller {
   uint32_t version;
-  const char *bearer;              /**< access token, or NULL */
-  const tc_principal *principal;   /**< trusted principal, or NULL */
-  const char *client_ip;           /**< for throttling and audit, or NULL */
-  const char *user_agent;          /**< for session records, or NULL */
+  const char *bearer;            /**< access token, or NULL */
+  const tc_principal *principal; /**< trusted principal, or NULL */
+  const char *client_ip;         /**< for throttling and audit, or NULL */
+  const char *user_agent;        /**< for session records, or NULL */
 } tc_caller;
 
-#define TC_CALLER_INIT {TC_CALLER_VERSION, NULL, NULL, NULL, NULL}
+#define TC_CALLER_INIT \
+  { TC_CALLER_VERSION, NULL, NULL, NULL, NULL }
 
 /**
  * Run method with the JSON text request[0..request_len) (NULL or empty

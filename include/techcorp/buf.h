@@ -25,7 +25,8 @@ typedef struct tc_buf {
   const struct tc_allocator *alloc; /**< NULL means malloc/realloc/free */
 } tc_buf;
 
-#define TC_BUF_INIT {NULL, 0, 0, NULL}
+#define TC_BUF_INIT \
+  { NULL, 0, 0, NULL }
 
 /**
  * Append n bytes of data (which may be NULL when n is 0) and keep the

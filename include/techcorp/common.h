@@ -43,30 +43,30 @@ TC_BEGIN_DECL
 /** Status codes. Appended only; the numbers are part of the ABI. */
 typedef enum tc_status {
   TC_OK = 0,
-  TC_ERROR = -1,            /**< internal error; the message says more */
-  TC_ENOMEM = -2,           /**< an allocation failed */
-  TC_EINVAL = -3,           /**< invalid argument or input; names the field */
-  TC_ENOTFOUND = -4,        /**< the thing asked for does not exist */
-  TC_ECONFLICT = -5,        /**< exists already, or a key reused with other data */
-  TC_EDENIED = -6,          /**< the caller is known but not allowed */
+  TC_ERROR = -1,     /**< internal error; the message says more */
+  TC_ENOMEM = -2,    /**< an allocation failed */
+  TC_EINVAL = -3,    /**< invalid argument or input; names the field */
+  TC_ENOTFOUND = -4, /**< the thing asked for does not exist */
+  TC_ECONFLICT = -5, /**< exists already, or a key reused with other data */
+  TC_EDENIED = -6,   /**< the caller is known but not allowed */
   TC_EUNAUTHENTICATED = -7, /**< no valid credentials were given */
-  TC_EUNAVAILABLE = -8,     /**< a dependency is down (circuit open, provider) */
-  TC_ESTORAGE = -9,         /**< the store failed (I/O, constraint, SQL) */
-  TC_EBUSY = -10,           /**< locked by someone else; try again later */
-  TC_EVERSION = -11,        /**< version mismatch (schema, port, ABI) */
-  TC_ELIMIT = -12,          /**< a rate limit or quota was reached */
-  TC_ESTATE = -13,          /**< not allowed in the current state */
-  TC_ETIMEOUT = -14,        /**< an operation or an outside call timed out */
-  TC_EEMPTY = -15,          /**< nothing to take (an empty queue) */
-  TC_EDECLINED = -16,       /**< a payment was declined (final) */
-  TC_ECORRUPT = -17,        /**< stored data is damaged or not ours */
-  TC_EREADONLY = -18,       /**< the store is read-only */
-  TC_EFULL = -19,           /**< the disk or a quota is full */
-  TC_EUNSUPPORTED = -20,    /**< the port or adapter does not offer this */
-  TC_EINSUFFICIENT = -21,   /**< not enough of something (stock, funds) */
-  TC_EEXPIRED = -22,        /**< a token, reservation or key has expired */
-  TC_EPROVIDER = -23,       /**< an outside provider answered an error */
-  TC_EOVERFLOW = -24,       /**< an amount or count would overflow */
+  TC_EUNAVAILABLE = -8,   /**< a dependency is down (circuit open, provider) */
+  TC_ESTORAGE = -9,       /**< the store failed (I/O, constraint, SQL) */
+  TC_EBUSY = -10,         /**< locked by someone else; try again later */
+  TC_EVERSION = -11,      /**< version mismatch (schema, port, ABI) */
+  TC_ELIMIT = -12,        /**< a rate limit or quota was reached */
+  TC_ESTATE = -13,        /**< not allowed in the current state */
+  TC_ETIMEOUT = -14,      /**< an operation or an outside call timed out */
+  TC_EEMPTY = -15,        /**< nothing to take (an empty queue) */
+  TC_EDECLINED = -16,     /**< a payment was declined (final) */
+  TC_ECORRUPT = -17,      /**< stored data is damaged or not ours */
+  TC_EREADONLY = -18,     /**< the store is read-only */
+  TC_EFULL = -19,         /**< the disk or a quota is full */
+  TC_EUNSUPPORTED = -20,  /**< the port or adapter does not offer this */
+  TC_EINSUFFICIENT = -21, /**< not enough of something (stock, funds) */
+  TC_EEXPIRED = -22,      /**< a token, reservation or key has expired */
+  TC_EPROVIDER = -23,     /**< an outside provider answered an error */
+  TC_EOVERFLOW = -24,     /**< an amount or count would overflow */
 } tc_status;
 
 /** The most negative code this build knows. */

@@ -118,14 +118,15 @@ typedef enum tc_principal_kind {
 typedef struct tc_principal {
   uint32_t version;
   tc_principal_kind kind;
-  uint32_t roles;                       /**< TC_ROLE_* bits */
-  char user_id[TC_ID_STRLEN + 1];       /**< "" unless kind is USER */
-  char session_id[TC_ID_STRLEN + 1];    /**< "" when not from a session */
-  char client_id[64];                   /**< OAuth client, "" if none */
-  char scopes[256];                     /**< space-separated, "" if none */
+  uint32_t roles;                    /**< TC_ROLE_* bits */
+  char user_id[TC_ID_STRLEN + 1];    /**< "" unless kind is USER */
+  char session_id[TC_ID_STRLEN + 1]; /**< "" when not from a session */
+  char client_id[64];                /**< OAuth client, "" if none */
+  char scopes[256];                  /**< space-separated, "" if none */
 } tc_principal;
 
-#define TC_PRINCIPAL_INIT {TC_PRINCIPAL_VERSION, TC_PRINCIPAL_ANONYMOUS, 0, "", "", "", ""}
+#define TC_PRINCIPAL_INIT \
+  { TC_PRINCIPAL_VERSION, TC_PRINCIPAL_ANONYMOUS, 0, "", "", "", "" }
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -160,7 +161,8 @@ typedef struct tc_config {
   size_t max_request_bytes;
 } tc_config;
 
-#define TC_CONFIG_INIT {TC_CONFIG_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0}
+#define TC_CONFIG_INIT \
+  { TC_CONFIG_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
 
 /* ---- global init -------------------------------------------------------- */
 

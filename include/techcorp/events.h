@@ -26,9 +26,8 @@ TC_BEGIN_DECL
  * Writes the message id into id_out (37 bytes) when not NULL. TC_EINVAL for
  * a bad topic or a payload that is not JSON.
  */
-TC_EXTERN int tc_events_publish(tc_ctx *ctx, const char *topic,
-                                const char *key, const char *payload,
-                                char *id_out);
+TC_EXTERN int tc_events_publish(tc_ctx *ctx, const char *topic, const char *key,
+                                const char *payload, char *id_out);
 
 /** Subscribe consumer group to pattern ("orders.*"). Idempotent. */
 TC_EXTERN int tc_events_subscribe(tc_ctx *ctx, const char *group,

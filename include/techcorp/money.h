@@ -35,12 +35,10 @@ TC_EXTERN int tc_money_make(tc_money *out, int64_t amount,
                             const char *currency);
 
 /** *out = a + b. TC_EINVAL when currencies differ, TC_EOVERFLOW. */
-TC_EXTERN int tc_money_add(tc_money *out, const tc_money *a,
-                           const tc_money *b);
+TC_EXTERN int tc_money_add(tc_money *out, const tc_money *a, const tc_money *b);
 
 /** *out = a - b. TC_EINVAL when currencies differ, TC_EOVERFLOW. */
-TC_EXTERN int tc_money_sub(tc_money *out, const tc_money *a,
-                           const tc_money *b);
+TC_EXTERN int tc_money_sub(tc_money *out, const tc_money *a, const tc_money *b);
 
 /** *out = a * factor (a quantity). TC_EOVERFLOW when it does not fit. */
 TC_EXTERN int tc_money_mul(tc_money *out, const tc_money *a, int64_t factor);

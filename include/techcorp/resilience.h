@@ -22,12 +22,13 @@ TC_BEGIN_DECL
 #define TC_RETRY_POLICY_VERSION 1
 typedef struct tc_retry_policy {
   uint32_t version;
-  uint32_t max_attempts;  /**< calls in all, the first included (>= 1) */
-  int64_t base_delay_ms;  /**< delay cap before the 2nd call */
-  int64_t max_delay_ms;   /**< no delay is longer than this */
+  uint32_t max_attempts; /**< calls in all, the first included (>= 1) */
+  int64_t base_delay_ms; /**< delay cap before the 2nd call */
+  int64_t max_delay_ms;  /**< no delay is longer than this */
 } tc_retry_policy;
 
-#define TC_RETRY_POLICY_INIT {TC_RETRY_POLICY_VERSION, 3, 100, 5000}
+#define TC_RETRY_POLICY_INIT \
+  { TC_RETRY_POLICY_VERSION, 3, 100, 5000 }
 
 /**
  * Non-zero for codes worth retrying: TC_EUNAVAILABLE, TC_ETIMEOUT,
@@ -73,7 +74,8 @@ typedef struct tc_breaker_options {
                                    many successes close it again */
 } tc_breaker_options;
 
-#define TC_BREAKER_OPTIONS_INIT {TC_BREAKER_OPTIONS_VERSION, 0, 0, 0}
+#define TC_BREAKER_OPTIONS_INIT \
+  { TC_BREAKER_OPTIONS_VERSION, 0, 0, 0 }
 
 typedef struct tc_breaker tc_breaker;
 
@@ -107,12 +109,13 @@ TC_EXTERN tc_breaker_state tc_breaker_state_at(tc_breaker *breaker,
 #define TC_LIMITER_OPTIONS_VERSION 1
 typedef struct tc_limiter_options {
   uint32_t version;
-  uint32_t capacity;         /**< bucket size, the largest burst (>= 1) */
-  uint32_t refill_tokens;    /**< tokens added ... */
-  int64_t refill_every_ms;   /**< ... every this many ms (>= 1) */
+  uint32_t capacity;       /**< bucket size, the largest burst (>= 1) */
+  uint32_t refill_tokens;  /**< tokens added ... */
+  int64_t refill_every_ms; /**< ... every this many ms (>= 1) */
 } tc_limiter_options;
 
-#define TC_LIMITER_OPTIONS_INIT {TC_LIMITER_OPTIONS_VERSION, 10, 1, 1000}
+#define TC_LIMITER_OPTIONS_INIT \
+  { TC_LIMITER_OPTIONS_VERSION, 10, 1, 1000 }
 
 typedef struct tc_limiter tc_limiter;
 

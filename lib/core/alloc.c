@@ -86,9 +86,13 @@ char *tc__strdup(tc_ctx *ctx, const char *s) {
   return p;
 }
 
-int64_t tc__now_ms(tc_ctx *ctx) { return ctx->clock.now_ms(ctx->clock.self); }
+int64_t tc__now_ms(tc_ctx *ctx) {
+  return ctx->clock.now_ms(ctx->clock.self);
+}
 
-int64_t tc_ctx_now_ms(tc_ctx *ctx) { return ctx ? tc__now_ms(ctx) : 0; }
+int64_t tc_ctx_now_ms(tc_ctx *ctx) {
+  return ctx ? tc__now_ms(ctx) : 0;
+}
 
 void tc__random(tc_ctx *ctx, void *buf, size_t n) {
   ctx->random.fill(ctx->random.self, buf, n);

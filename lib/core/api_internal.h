@@ -16,7 +16,7 @@
 
 typedef enum tc__field_type {
   TC__F_STRING = 1,
-  TC__F_INT,    /* a JSON number that is an integer within int64 */
+  TC__F_INT, /* a JSON number that is an integer within int64 */
   TC__F_NUMBER,
   TC__F_BOOL,
   TC__F_OBJECT, /* with `fields` (NULL: any object) */

@@ -34,15 +34,18 @@ void tc_shutdown(void) {
   pthread_mutex_unlock(&init_lock);
 }
 
-int tc_version_number(void) { return TC_VERSION_NUMBER; }
+int tc_version_number(void) {
+  return TC_VERSION_NUMBER;
+}
 
-const char *tc_version(void) { return TC_VERSION; }
+const char *tc_version(void) {
+  return TC_VERSION;
+}
 
 static int check_store(const tc_store *s) {
   if (s->version < 1)
-    return tc__set_thread_error(TC_EVERSION,
-                                "store port version %u is not supported",
-                                s->version);
+    return tc__set_thread_error(
+        TC_EVERSION, "store port version %u is not supported", s->version);
   if (!s->begin || !s->commit || !s->rollback || !s->exec || !s->errmsg ||
       !s->dialect)
     return tc__set_thread_error(TC_EINVAL,
@@ -54,9 +57,8 @@ static int check_store(const tc_store *s) {
 
 static int check_queue(const tc_queue *q) {
   if (q->version < 1)
-    return tc__set_thread_error(TC_EVERSION,
-                                "queue port version %u is not supported",
-                                q->version);
+    return tc__set_thread_error(
+        TC_EVERSION, "queue port version %u is not supported", q->version);
   if (!q->subscribe || !q->publish || !q->take || !q->ack || !q->nack ||
       !q->release)
     return tc__set_thread_error(TC_EINVAL,
@@ -68,11 +70,9 @@ static int check_queue(const tc_queue *q) {
 
 static int check_cache(const tc_cache *c) {
   if (c->version < 1)
-    return tc__set_thread_error(TC_EVERSION,
-                                "cache port version %u is not supported",
-                                c->version);
-  if (!c->get || !c->set || !c->del || !c->incr || !c->try_lock ||
-      !c->unlock)
+    return tc__set_thread_error(
+        TC_EVERSION, "cache port version %u is not supported", c->version);
+  if (!c->get || !c->set || !c->del || !c->incr || !c->try_lock || !c->unlock)
     return tc__set_thread_error(TC_EINVAL,
                                 "cache port lacks a required method "
                                 "(get, set, del, incr, try_lock, unlock)");
@@ -80,9 +80,9 @@ static int check_cache(const tc_cache *c) {
 }
 
 static int check_services(const tc_config *cfg) {
-  if (cfg->allocator && (cfg->allocator->version < 1 ||
-                         !cfg->allocator->malloc || !cfg->allocator->realloc ||
-                         !cfg->allocator->free))
+  if (cfg->allocator &&
+      (cfg->allocator->version < 1 || !cfg->allocator->malloc ||
+       !cfg->allocator->realloc || !cfg->allocator->free))
     return tc__set_thread_error(TC_EINVAL,
                                 "config.allocator needs version >= 1 and "
                                 "malloc, realloc and free");
@@ -207,6 +207,12 @@ void tc_ctx_free(tc_ctx *ctx) {
   tc_shutdown();
 }
 
-tc_store *tc_ctx_store(tc_ctx *ctx) { return ctx ? ctx->store : NULL; }
-tc_queue *tc_ctx_queue(tc_ctx *ctx) { return ctx ? ctx->queue : NULL; }
-tc_cache *tc_ctx_cache(tc_ctx *ctx) { return ctx ? ctx->cache : NULL; }
+tc_store *tc_ctx_store(tc_ctx *ctx) {
+  return ctx ? ctx->store : NULL;
+}
+tc_queue *tc_ctx_queue(tc_ctx *ctx) {
+  return ctx ? ctx->queue : NULL;
+}
+tc_cache *tc_ctx_cache(tc_ctx *ctx) {
+  return ctx ? ctx->cache : NULL;
+}

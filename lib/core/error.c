@@ -76,8 +76,7 @@ int tc__vseterr(tc_ctx *ctx, int code, const char *field, const char *fmt,
   return code;
 }
 
-int tc__seterr(tc_ctx *ctx, int code, const char *field, const char *fmt,
-               ...) {
+int tc__seterr(tc_ctx *ctx, int code, const char *field, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   tc__vseterr(ctx, code, field, fmt, ap);
@@ -96,9 +95,13 @@ const char *tc_errmsg(const tc_ctx *ctx) {
   return ctx ? ctx->errmsg : tc_last_error_message();
 }
 
-const char *tc_errfield(const tc_ctx *ctx) { return ctx ? ctx->errfield : ""; }
+const char *tc_errfield(const tc_ctx *ctx) {
+  return ctx ? ctx->errfield : "";
+}
 
-int tc_errcode(const tc_ctx *ctx) { return ctx ? ctx->errcode : TC_EINVAL; }
+int tc_errcode(const tc_ctx *ctx) {
+  return ctx ? ctx->errcode : TC_EINVAL;
+}
 
 /* Failures before a context exists (opening a store, creating a context)
  * leave their message here, one per thread, as errno does. */
@@ -112,6 +115,10 @@ int tc__set_thread_error(int code, const char *fmt, ...) {
   return code;
 }
 
-void tc__clear_thread_error(void) { thread_errmsg[0] = '\0'; }
+void tc__clear_thread_error(void) {
+  thread_errmsg[0] = '\0';
+}
 
-const char *tc_last_error_message(void) { return thread_errmsg; }
+const char *tc_last_error_message(void) {
+  return thread_errmsg;
+}

@@ -12,14 +12,15 @@
 
 #include "techcorp/techcorp.h"
 
-/* ---- the context ---------------------------------------------------------- */
+/* ---- the context ----------------------------------------------------------
+ */
 
 #define TC__ERRMSG_SIZE 512
 #define TC__ERRFIELD_SIZE 128
 
 struct tc_ctx {
-  tc_config cfg;            /* copy of what the host gave */
-  tc_allocator alloc;       /* never NULL functions */
+  tc_config cfg;      /* copy of what the host gave */
+  tc_allocator alloc; /* never NULL functions */
   tc_clock clock;
   tc_random random;
   tc_logger logger;
@@ -27,8 +28,8 @@ struct tc_ctx {
   tc_queue *queue;
   tc_cache *cache;
   bool owns_store, owns_queue, owns_cache;
-  int txn_depth;            /* nesting of tc__txn_begin */
-  bool txn_failed;          /* an inner level ended in error */
+  int txn_depth;   /* nesting of tc__txn_begin */
+  bool txn_failed; /* an inner level ended in error */
   int errcode;
   char errmsg[TC__ERRMSG_SIZE];
   char errfield[TC__ERRFIELD_SIZE];
@@ -63,14 +64,16 @@ void tc__clearerr(tc_ctx *ctx);
 int tc__set_thread_error(int code, const char *fmt, ...) TC_PRINTF(2, 3);
 void tc__clear_thread_error(void);
 
-/* ---- memory (the context's allocator) -------------------------------------- */
+/* ---- memory (the context's allocator) --------------------------------------
+ */
 void *tc__malloc(tc_ctx *ctx, size_t n);
 void *tc__calloc(tc_ctx *ctx, size_t n, size_t size);
 void *tc__realloc(tc_ctx *ctx, void *p, size_t n);
 void tc__free(tc_ctx *ctx, void *p);
 char *tc__strdup(tc_ctx *ctx, const char *s);
 
-/* ---- time, randomness, logging ----------------------------------------------- */
+/* ---- time, randomness, logging
+ * ----------------------------------------------- */
 int64_t tc__now_ms(tc_ctx *ctx);
 void tc__random(tc_ctx *ctx, void *buf, size_t n);
 uint32_t tc__random_u32(tc_ctx *ctx);
@@ -137,15 +140,25 @@ typedef struct tc__schema_module {
 extern const tc__schema_module *const tc__schema_modules[];
 extern const size_t tc__schema_module_count;
 
-/* ---- ids --------------------------------------------------------------------- */
+/* The runner behind tc_store_migrate(), over any module list (tests pass
+ * their own): applies what is pending of mods[0..n) in one write
+ * transaction. clock NULL: the system clock. Messages go to the thread
+ * error. (lib/core/migrate.c) */
+int tc__migrate_modules(tc_store *store, const tc_clock *clock,
+                        const tc__schema_module *const *mods, size_t n);
+
+/* ---- ids
+ * --------------------------------------------------------------------- */
 void tc__uuid7(char out[TC_ID_STRLEN + 1], int64_t now_ms,
                const tc_random *random);
 
-/* ---- queue ------------------------------------------------------------------- */
+/* ---- queue
+ * ------------------------------------------------------------------- */
 int tc__publish(tc_ctx *ctx, const char *topic, const char *key,
                 const char *payload);
 
-/* ---- utf-8 --------------------------------------------------------------------- */
+/* ---- utf-8
+ * --------------------------------------------------------------------- */
 /* true when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool tc__utf8_valid(const char *s, size_t n);
 

@@ -14,8 +14,8 @@ int tc__db_exec(tc_ctx *ctx, const char *sql, const tc_value *params,
                 int64_t *changes) {
   int saved = ctx->errcode;
   ctx->errcode = TC_OK;
-  int rc = ctx->store->exec(ctx->store->self, sql, params, nparams, cb,
-                            payload, changes);
+  int rc = ctx->store->exec(ctx->store->self, sql, params, nparams, cb, payload,
+                            changes);
   if (rc == TC_STORE_STOP) rc = TC_OK;
   /* A callback's own error has set the message already; the store's not. */
   if (rc < 0 && ctx->errcode == TC_OK) return store_error(ctx, rc, "store");

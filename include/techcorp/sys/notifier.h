@@ -46,8 +46,8 @@ struct tc_notifier {
    * into ref (ref_size bytes, NUL-terminated). On failure, a short reason
    * into err (err_size bytes), without secrets.
    */
-  int (*send)(void *self, const tc_notification *n, char *ref,
-              size_t ref_size, char *err, size_t err_size);
+  int (*send)(void *self, const tc_notification *n, char *ref, size_t ref_size,
+              char *err, size_t err_size);
   void (*free)(void *self);
 };
 

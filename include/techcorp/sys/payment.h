@@ -64,13 +64,13 @@ typedef struct tc_payment_result {
 
 /** A verified webhook event. */
 typedef struct tc_payment_event {
-  char event_id[128];     /**< provider's event id, for deduplication */
-  char type[64];          /**< "payment.captured", "refund.succeeded"... */
+  char event_id[128]; /**< provider's event id, for deduplication */
+  char type[64];      /**< "payment.captured", "refund.succeeded"... */
   char provider_ref[128];
   char status[32];
   int64_t amount;
   char currency[4];
-  int64_t created_s;      /**< provider's event time, seconds */
+  int64_t created_s; /**< provider's event time, seconds */
 } tc_payment_event;
 
 #define TC_PAYMENT_PROVIDER_VERSION 1
@@ -100,8 +100,7 @@ struct tc_payment_provider {
    * TC_EINVAL for a body that cannot be parsed.
    */
   int (*parse_webhook)(void *self, const char *signature, const char *body,
-                       size_t body_len, int64_t now_s,
-                       tc_payment_event *event);
+                       size_t body_len, int64_t now_s, tc_payment_event *event);
 
   void (*free)(void *self);
 };

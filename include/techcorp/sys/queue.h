@@ -41,16 +41,16 @@ TC_BEGIN_DECL
  * ack(), nack() or release() (one of them must be called exactly once).
  */
 typedef struct tc_queue_message {
-  char id[37];           /**< message id (a time-ordered UUID) */
-  const char *group;     /**< the consumer group it was taken for */
-  const char *topic;     /**< "orders.paid" */
-  const char *key;       /**< ordering/partition key, "" if none */
-  const char *payload;   /**< JSON text */
-  const char *headers;   /**< JSON object text, "{}" if none */
-  uint32_t attempts;     /**< takes so far, this one included */
-  int64_t published_ms;  /**< when it was published */
-  const char *receipt;   /**< the lease; opaque */
-  const char *last_error;/**< reason of the last nack, "" if none */
+  char id[37];            /**< message id (a time-ordered UUID) */
+  const char *group;      /**< the consumer group it was taken for */
+  const char *topic;      /**< "orders.paid" */
+  const char *key;        /**< ordering/partition key, "" if none */
+  const char *payload;    /**< JSON text */
+  const char *headers;    /**< JSON object text, "{}" if none */
+  uint32_t attempts;      /**< takes so far, this one included */
+  int64_t published_ms;   /**< when it was published */
+  const char *receipt;    /**< the lease; opaque */
+  const char *last_error; /**< reason of the last nack, "" if none */
 } tc_queue_message;
 
 /** Called for each dead letter listed; return non-zero to stop. */

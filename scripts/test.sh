@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Every test: installs what is missing, checks formatting, builds with
+# -Werror and runs every suite, runs them all again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, then installs the library
+# into a staging prefix and compiles the README's example against the
+# installed pkg-config file. Ends with "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+bash scripts/deps.sh --test
+
+passed=0
+failed=0
+note() { printf '\n=== %s ===\n' "$*"; }
+count_meson() { # add up meson test's summary of a build dir
+  local log="$1/meson-logs/testlog.json"
+  [ -f "$log" ] || return 0
+  local ok bad
+  ok=$(grep -c '"result": "OK"' "$log" || true)
+  bad=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
+  passed=$((passed + ok))
+  failed=$((failed + bad))
+}
+step() { # name, command...: a failing step counts as one failure
+  local name=$1
+  shift
+  if "$@"; then passed=$((passed + 1)); else
+    echo "FAILED: $name"
+    failed=$((failed + 1))
+  fi
+}
+
+note "format"
+step format bash scripts/check-format.sh
+
+run_suite() { # build dir, extra meson options...
+  local dir=$1
+  shift
+  if [ -d "$dir" ]; then
+    meson setup --reconfigure "$dir" -Dwerror=true "$@" >/dev/null
+  else
+    meson setup "$dir" -Dwerror=true "$@" >/dev/null
+  fi
+  ninja -C "$dir"
+  meson test -C "$dir" --print-errorlogs --num-processes 2 || true
+  count_meson "$dir"
+}
+
+note "build and test (-Werror)"
+run_suite build-test --buildtype=debugoptimized
+
+note "build and test under ASan + UBSan"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+run_suite build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+note "install and compile the README example with pkg-config"
+step readme-example bash scripts/check-readme-example.sh build-test
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
