@@ -1,0 +1,49 @@
+/*
+ * lib/auth/auth_internal.h - what the auth module offers other modules
+ * inside the library (users, orders, ...). Owned by the auth module; the
+ * signatures below are agreed with the users module: append, don't change.
+ */
+#ifndef TC_AUTH_INTERNAL_H
+#define TC_AUTH_INTERNAL_H
+
+#include "core/internal.h"
+
+/* Validate password against the policy (length 8..1024 bytes of UTF-8 by
+ * default, not in the common-password list) and store its Argon2id hash as
+ * the credential of user_id, replacing any previous one. Runs inside the
+ * caller's transaction if one is open. Errors name the field "password". */
+int tc__auth_set_password(tc_ctx *ctx, const char *user_id,
+                          const char *password);
+
+/* Constant-time-ish check of a password for user_id (a dummy hash is
+ * verified when the user has none, so timing does not reveal it).
+ * TC_OK, or TC_EUNAUTHENTICATED. Used for re-authentication. */
+int tc__auth_check_password(tc_ctx *ctx, const char *user_id,
+                            const char *password);
+
+/* Give user_id exactly the roles in `roles` (TC_ROLE_* bits); emits the
+ * auth.role_changed audit event when they change. */
+int tc__auth_set_roles(tc_ctx *ctx, const char *user_id, uint32_t roles,
+                       const tc_principal *actor);
+
+/* The TC_ROLE_* bits of user_id (0 when none). */
+int tc__auth_get_roles(tc_ctx *ctx, const char *user_id, uint32_t *roles);
+
+/* Revoke every session (and refresh token family) of user_id, e.g. after a
+ * password reset or account deletion. */
+int tc__auth_revoke_all_sessions(tc_ctx *ctx, const char *user_id,
+                                 const char *reason);
+
+/* Delete all credentials, sessions, MFA and roles of user_id (account
+ * erasure). */
+int tc__auth_forget_user(tc_ctx *ctx, const char *user_id);
+
+/* The one authorization helper every module uses: may `who` do `action`
+ * ("read", "write", "admin") to a resource owned by owner_user_id (NULL or
+ * "" for resources with no owner)? Customers act only on their own;
+ * support reads everything; admin and system do everything. TC_OK, or
+ * TC_EUNAUTHENTICATED (anonymous) / TC_EDENIED with the message set. */
+int tc__auth_authorize(tc_ctx *ctx, const tc_principal *who,
+                       const char *action, const char *owner_user_id);
+
+#endif
