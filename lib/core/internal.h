@@ -156,6 +156,8 @@ void tc__uuid7(char out[TC_ID_STRLEN + 1], int64_t now_ms,
  * ------------------------------------------------------------------- */
 int tc__publish(tc_ctx *ctx, const char *topic, const char *key,
                 const char *payload);
+/* The table queue's schema module (lib/adapters/tablequeue). */
+extern const tc__schema_module tc__schema_queue;
 
 /* ---- utf-8
  * --------------------------------------------------------------------- */
