@@ -101,4 +101,38 @@ int tc__json_add_str(tc_ctx *ctx, cJSON *obj, const char *name,
 int tc__json_add_int(tc_ctx *ctx, cJSON *obj, const char *name, int64_t value);
 int tc__json_add_bool(tc_ctx *ctx, cJSON *obj, const char *name, bool value);
 
+
+/* ---- added by the JSON API (lib/core/api.c, api_system.c, json.c) ---- */
+
+/* The system module: system.version, system.health, system.methods. */
+extern const tc__api_module tc__api_system;
+
+/* Containers (objects and arrays) a request may nest, the top one included. */
+#define TC__API_MAX_DEPTH 32
+
+/*
+ * tc_api_call() over an explicit list of modules instead of the registry,
+ * so tests can dispatch to methods of their own. Same contract otherwise.
+ */
+int tc__api_call_modules(tc_buf *out, tc_ctx *ctx, const tc_caller *caller,
+                         const tc__api_module *const *modules, size_t nmodules,
+                         const char *method, const char *request,
+                         size_t request_len);
+
+/* TC_OK when who may call m; else TC_EUNAUTHENTICATED (anonymous caller)
+ * or TC_EDENIED (known caller without the role), message naming m. */
+int tc__api_check_access(tc_ctx *ctx, const tc__api_method *m,
+                         const tc_principal *who);
+
+/* Copy s into dst (size >= 4) for quoting in an error message: at most 64
+ * bytes, cut on a character boundary with "..." marking the cut, control
+ * characters and invalid UTF-8 shown as '?'. Never echo input unquoted. */
+void tc__api_quote(char *dst, size_t size, const char *s);
+
+/* More builders, same error rule as tc__json_add_*: the new member, or
+ * NULL with TC_ENOMEM set on ctx. */
+cJSON *tc__json_add_object(tc_ctx *ctx, cJSON *obj, const char *name);
+cJSON *tc__json_add_array(tc_ctx *ctx, cJSON *obj, const char *name);
+int tc__json_add_null(tc_ctx *ctx, cJSON *obj, const char *name);
+
 #endif
