@@ -20,7 +20,11 @@
  *   tc_events_take() checks for it and answers TC_ESTATE). The UPDATE that
  *   leases is conditional on what was read (attempts, visibility) and is
  *   checked by rows changed, so it stays correct on stores where the
- *   transaction does not lock the row (PostgreSQL read committed).
+ *   transaction does not lock the row (PostgreSQL read committed, where
+ *   the pick also uses FOR UPDATE SKIP LOCKED so takers do not collide).
+ * - On PostgreSQL an INSERT outside a transaction autocommits as on
+ *   SQLite, so none of this needs SAVEPOINTs (which PostgreSQL refuses
+ *   outside a transaction block).
  *
  * A delivery is 'live' (waiting, or leased until visible_ms when lease is
  * not NULL) or 'dead'. take reads the index (grp, state, visible_ms,
@@ -168,13 +172,18 @@ static const char *const SQL_PUBLISH =
     "VALUES (?, ?, ?, ?, ?, ?)";
 
 /* The oldest visible live delivery of a group, with its message. */
-static const char *const SQL_PICK =
-    "SELECT d.message_id, d.attempts, d.last_error, m.topic, m.msg_key, "
-    "m.payload, m.headers, m.published_ms "
-    "FROM tc_queue_deliveries d "
-    "JOIN tc_queue_messages m ON m.id = d.message_id "
-    "WHERE d.grp = ? AND d.state = 'live' AND d.visible_ms <= ? "
-    "ORDER BY d.visible_ms, d.message_id LIMIT 1";
+#define TQ_PICK                                                         \
+  "SELECT d.message_id, d.attempts, d.last_error, m.topic, m.msg_key, " \
+  "m.payload, m.headers, m.published_ms "                               \
+  "FROM tc_queue_deliveries d "                                         \
+  "JOIN tc_queue_messages m ON m.id = d.message_id "                    \
+  "WHERE d.grp = ? AND d.state = 'live' AND d.visible_ms <= ? "         \
+  "ORDER BY d.visible_ms, d.message_id LIMIT 1"
+static const char *const SQL_PICK = TQ_PICK;
+/* On PostgreSQL concurrent takers skip each other's rows instead of
+ * racing for the same one (SQLite's write transaction already excludes
+ * them). */
+static const char *const SQL_PICK_PG = TQ_PICK " FOR UPDATE OF d SKIP LOCKED";
 
 /* Lease it, only if nobody took it since we read it. */
 static const char *const SQL_LEASE =
@@ -219,6 +228,7 @@ static const char *const SQL_DEAD_REPLAY =
 typedef struct tq {
   tc_queue port; /* first: the value handed out is &tq->port */
   tc_store *store;
+  const char *sql_pick; /* SQL_PICK or its dialect variant */
   uint32_t max_attempts;
   tc_clock clock;
   tc_random random;
@@ -370,7 +380,7 @@ static int tq_take_step(tq *q, const char *group, int64_t visibility_ms,
   int64_t now = tq_now(q);
   tq_pick pick = {group, NULL, 0};
   tc_value pp[] = {TC_VAL_TEXT(group), TC_VAL_INT(now)};
-  int rc = tq_exec(q, SQL_PICK, pp, 2, tq_pick_cb, &pick, NULL);
+  int rc = tq_exec(q, q->sql_pick, pp, 2, tq_pick_cb, &pick, NULL);
   if (rc != TC_OK) {
     free(pick.msg);
     return rc;
@@ -510,6 +520,8 @@ static int tq_list_cb(const tc_value *cols, size_t ncols, void *payload) {
   return l->cb(&m, l->payload) ? TC_STORE_STOP : 0;
 }
 
+/* cb runs while the listing statement is open; listing in pages and
+ * replaying between pages is the safe way to act on what it shows. */
 static int tq_dead_list(void *self, const char *group, const char *after_id,
                         size_t limit, tc_queue_dead_cb cb, void *payload) {
   tq *q = self;
@@ -568,6 +580,9 @@ int tc_queue_table_new(tc_queue **out, tc_store *store,
     return tc__set_thread_error(TC_ENOMEM, "out of memory");
   }
   q->store = store;
+  q->sql_pick = store->dialect && strcmp(store->dialect, "postgres") == 0
+                    ? SQL_PICK_PG
+                    : SQL_PICK;
   q->max_attempts =
       opts && opts->max_attempts ? opts->max_attempts : TQ_DEFAULT_MAX_ATTEMPTS;
   q->clock = clock ? *clock : tc__system_clock;
