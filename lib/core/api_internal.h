@@ -101,7 +101,6 @@ int tc__json_add_str(tc_ctx *ctx, cJSON *obj, const char *name,
 int tc__json_add_int(tc_ctx *ctx, cJSON *obj, const char *name, int64_t value);
 int tc__json_add_bool(tc_ctx *ctx, cJSON *obj, const char *name, bool value);
 
-
 /* ---- added by the JSON API (lib/core/api.c, api_system.c, json.c) ---- */
 
 /* The system module: system.version, system.health, system.methods. */
