@@ -43,13 +43,17 @@ START_TEST(delay_full_jitter) {
   for (uint32_t r = 1; r <= 5; r++) {
     int64_t cap = tc_retry_delay_ms(&p, r, UINT32_MAX), prev = 0;
     int64_t buckets[4] = {0, 0, 0, 0};
+    int wrong = 0; /* counted, not asserted: Check's asserts are slow */
     for (uint64_t w = 0; w <= UINT32_MAX; w += 65537) {
       int64_t d = tc_retry_delay_ms(&p, r, (uint32_t)w);
-      ck_assert_int_ge(d, prev);
-      ck_assert_int_le(d, cap);
+      if (d < prev || d > cap) {
+        wrong++;
+        continue;
+      }
       buckets[d * 4 / (cap + 1)]++;
       prev = d;
     }
+    ck_assert_int_eq(wrong, 0);
     for (int b = 0; b < 4; b++) ck_assert_int_gt(buckets[b], 15000);
   }
 }
@@ -417,11 +421,11 @@ START_TEST(limiter_retry_after_exact) {
   ck_assert_int_eq(tc_limiter_take(l, 333, 1, &after), TC_ELIMIT);
   ck_assert_int_eq(after, 1);
   ck_assert_int_eq(tc_limiter_take(l, 334, 1, &after), TC_OK);
-  /* Fractions carry over: 3000 takes of one token need exactly 1000 s. */
+  /* Fractions carry over: 300 takes of one token need exactly 100 s. */
   int granted = 0;
-  for (int64_t t = 334; t <= 1000334; t++)
+  for (int64_t t = 334; t <= 100334; t++)
     if (tc_limiter_take(l, t, 1, NULL) == TC_OK) granted++;
-  ck_assert_int_eq(granted, 3000);
+  ck_assert_int_eq(granted, 300);
   /* A bigger cost waits for all of it. */
   tc_limiter *m = limiter(10, 1, 100, 0);
   for (int i = 0; i < 8; i++) tc_limiter_take(m, 0, 1, NULL);
