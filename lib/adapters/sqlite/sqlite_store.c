@@ -16,6 +16,7 @@
  * library's malloc, not a context allocator.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -444,6 +445,8 @@ static int sq_exec(void *self, const char *sql, const tc_value *params,
 
   size_t len;
   uint64_t h = sq_hash(sql, &len);
+  if (len >= (size_t)INT_MAX)
+    return sq_misuse(s, TC_EINVAL, "sql is longer than 2 GiB", sql);
   sq_entry *e = sq_lookup(s, h, sql, len);
   sqlite3_stmt *stmt = NULL;
   bool own = false; /* a private statement, finalized here */
