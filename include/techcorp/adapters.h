@@ -26,7 +26,8 @@ TC_BEGIN_DECL
 #define TC_SQLITE_OPTIONS_VERSION 1
 typedef struct tc_sqlite_options {
   uint32_t version;
-  /** Milliseconds to wait for a lock before TC_EBUSY (0: 5000). */
+  /** Milliseconds to wait for a lock before TC_EBUSY (0: 5000; negative:
+   *  do not wait at all). */
   int busy_timeout_ms;
   /** Open read-only; writes then fail with TC_EREADONLY. */
   int read_only;

@@ -52,8 +52,16 @@ typedef struct tc_value {
 #define TC_VAL_NULL ((tc_value){TC_VALUE_NULL, 0, {.i = 0}})
 #define TC_VAL_INT(x) ((tc_value){TC_VALUE_INT, 0, {.i = (int64_t)(x)}})
 #define TC_VAL_REAL(x) ((tc_value){TC_VALUE_REAL, 0, {.r = (double)(x)}})
-#define TC_VAL_TEXT(x) \
-  ((x) ? (tc_value){TC_VALUE_TEXT, strlen(x), {.s = (x)}} : TC_VAL_NULL)
+/* An inline function rather than a macro so that arrays (never NULL) do
+ * not trip -Waddress. */
+static inline tc_value tc_val_text(const char *s) {
+  tc_value v;
+  v.type = s ? TC_VALUE_TEXT : TC_VALUE_NULL;
+  v.len = s ? strlen(s) : 0;
+  v.v.s = s;
+  return v;
+}
+#define TC_VAL_TEXT(x) tc_val_text(x)
 #define TC_VAL_TEXTN(x, n) ((tc_value){TC_VALUE_TEXT, (n), {.s = (x)}})
 #define TC_VAL_BLOB(x, n) ((tc_value){TC_VALUE_BLOB, (n), {.b = (x)}})
 
@@ -92,6 +100,9 @@ struct tc_store {
    * order). Calls row_cb for each result row when it is not NULL. Stores
    * the number of rows changed in *changes when changes is not NULL.
    * Statements may be cached by text: the same sql string comes back often.
+   * When nparams is 0, sql may hold several statements separated by ';'
+   * (migrations do): run them all, in order. Migration SQL never contains
+   * its own BEGIN/COMMIT; the core wraps it in a write transaction.
    *
    * Errors: TC_ECONFLICT for a unique or primary key violation (the core
    * relies on it to claim idempotency keys), TC_EBUSY when a lock could not
