@@ -10,7 +10,7 @@
 #include "techcorp/version.h"
 
 /* Must match tc_abi in the top-level meson.build (the soname's number). */
-#define TC__ABI 0
+#define TC__ABI TC_VERSION_ABI
 
 /* How long the health probe's cache key lives if the delete is lost. */
 #define HEALTH_KEY_TTL_MS 10000
