@@ -21,9 +21,9 @@ typedef struct tc__payment_info {
   /* pending, authorized, captured, partially_refunded, refunded, voided,
    * failed */
   char state[24];
-  tc_money amount;       /* authorized amount */
-  int64_t captured;      /* minor units captured so far */
-  int64_t refunded;      /* minor units refunded so far */
+  tc_money amount;  /* authorized amount */
+  int64_t captured; /* minor units captured so far */
+  int64_t refunded; /* minor units refunded so far */
   char card_last4[5];
   char decline_code[64]; /* provider's code when declined/failed */
   char message[256];     /* provider's text, never card data */
@@ -62,5 +62,22 @@ int tc__payments_refund(tc_ctx *ctx, const char *payment_id, int64_t amount,
 /* The payment of an order (the latest one). TC_ENOTFOUND if none. */
 int tc__payments_get_for_order(tc_ctx *ctx, const char *order_id,
                                tc__payment_info *out);
+
+/* ---- appended by the payments module --------------------------------- */
+
+/* As tc__payments_authorize, recording owner_user_id (may be NULL) as the
+ * user who pays, so that the JSON API lets that customer read the payment
+ * (payments.get / payments.list). The orders module should call this one
+ * with the order's customer. */
+int tc__payments_authorize_owned(tc_ctx *ctx, const char *order_id,
+                                 const char *owner_user_id,
+                                 const char *idempotency_key,
+                                 const tc_money *amount, const char *source,
+                                 tc__payment_info *out);
+
+/* Settle what a crash left open (see tc_payments_reconcile); for the
+ * orders recovery sweep. */
+int tc__payments_reconcile(tc_ctx *ctx, int64_t older_than_ms, uint32_t limit,
+                           uint32_t *settled);
 
 #endif

@@ -30,7 +30,6 @@ typedef struct tc__user_brief {
 } tc__user_brief;
 
 /* TC_OK, or TC_ENOTFOUND (message set, naming the id). */
-int tc__users_get_brief(tc_ctx *ctx, const char *user_id,
-                        tc__user_brief *out);
+int tc__users_get_brief(tc_ctx *ctx, const char *user_id, tc__user_brief *out);
 
 #endif
