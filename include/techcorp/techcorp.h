@@ -23,5 +23,6 @@
 #include "adapters.h"
 #include "events.h"
 #include "api.h"
+#include "catalog.h"
 
 #endif

@@ -25,4 +25,30 @@ int tc__catalog_sku_lookup(tc_ctx *ctx, const char *sku, tc__sku_info *out);
 int tc__catalog_sku_price(tc_ctx *ctx, const char *sku, const char *currency,
                           tc_money *out);
 
+/* ---- appended by the catalog module ---- */
+
+/* Both functions above also answer TC_ENOTFOUND (field "sku") for a text
+ * that is not a valid SKU at all. They run inside the caller's
+ * transaction if one is open, and never clear the context's error. */
+
+/* One SKU of a batch lookup. */
+typedef struct tc__sku_price_info {
+  bool found;        /* the SKU exists (info filled) */
+  tc__sku_info info; /* when found */
+  bool has_price;    /* found and priced in the asked currency */
+  tc_money price;    /* when has_price */
+} tc__sku_price_info;
+
+/* Look up n SKUs (at most TC__CATALOG_BATCH_MAX, duplicates allowed) and
+ * their prices in currency (NULL: no prices) in one query; out[i] answers
+ * skus[i]. Returns TC_OK even when some are unknown (see found/has_price):
+ * the caller decides what a missing one means. TC_EINVAL (field "skus" or
+ * "currency") for a bad count or currency. */
+#define TC__CATALOG_BATCH_MAX 100
+int tc__catalog_skus_lookup(tc_ctx *ctx, const char *const *skus, size_t n,
+                            const char *currency, tc__sku_price_info *out);
+
+/* The module's schema (registry.c). */
+extern const tc__schema_module tc__schema_catalog;
+
 #endif

@@ -6,17 +6,21 @@
 #include "api_internal.h"
 
 extern const tc__schema_module tc__schema_queue;
+extern const tc__schema_module tc__schema_catalog;
 
 const tc__schema_module *const tc__schema_modules[] = {
     &tc__schema_queue,
+    &tc__schema_catalog,
 };
 const size_t tc__schema_module_count =
     sizeof(tc__schema_modules) / sizeof(tc__schema_modules[0]);
 
 extern const tc__api_module tc__api_system;
+extern const tc__api_module tc__api_catalog;
 
 const tc__api_module *const tc__api_modules[] = {
     &tc__api_system,
+    &tc__api_catalog,
 };
 const size_t tc__api_module_count =
     sizeof(tc__api_modules) / sizeof(tc__api_modules[0]);

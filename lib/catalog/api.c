@@ -1,0 +1,658 @@
+/*
+ * lib/catalog/api.c - the "catalog.*" methods of the JSON API. Handlers
+ * only translate JSON to the typed functions and back: every rule lives
+ * in those. Writes need the admin role; reads are public and show only
+ * published products and active variants, except to admin, support and
+ * system callers.
+ */
+#include "catalog_priv.h"
+#include "core/api_internal.h"
+
+static bool sees_all(const tc_principal *who) {
+  return who && (who->kind == TC_PRINCIPAL_SYSTEM ||
+                 (who->roles & (TC_ROLE_ADMIN | TC_ROLE_SUPPORT)) != 0);
+}
+
+/* ---- JSON out ---------------------------------------------------------------
+ */
+
+static cJSON *parsed_or_empty(const char *text) {
+  cJSON *o = text ? cJSON_Parse(text) : NULL;
+  return o ? o : cJSON_CreateObject();
+}
+
+static bool add_item(cJSON *obj, const char *name, cJSON *item) {
+  if (!item) return false;
+  if (!cJSON_AddItemToObject(obj, name, item)) {
+    cJSON_Delete(item);
+    return false;
+  }
+  return true;
+}
+
+static bool push(cJSON *arr, cJSON *item) {
+  if (!item) return false;
+  if (!cJSON_AddItemToArray(arr, item)) {
+    cJSON_Delete(item);
+    return false;
+  }
+  return true;
+}
+
+static cJSON *variant_json(const tc_catalog_variant *v) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON *prices = cJSON_CreateArray();
+  bool ok = o && prices && cJSON_AddStringToObject(o, "id", v->id) &&
+            cJSON_AddStringToObject(o, "sku", v->sku) &&
+            add_item(o, "options", parsed_or_empty(v->options)) &&
+            cJSON_AddBoolToObject(o, "active", v->active) &&
+            (v->weight_grams >= 0
+                 ? cJSON_AddNumberToObject(o, "weight_grams",
+                                           (double)v->weight_grams) != NULL
+                 : cJSON_AddNullToObject(o, "weight_grams") != NULL) &&
+            cJSON_AddNumberToObject(o, "version", (double)v->version);
+  for (size_t i = 0; ok && i < v->price_count; i++) {
+    const tc_catalog_price *pr = &v->prices[i];
+    cJSON *po = cJSON_CreateObject();
+    ok = push(prices, po) &&
+         cJSON_AddStringToObject(po, "currency", pr->price.currency) &&
+         cJSON_AddNumberToObject(po, "amount", (double)pr->price.amount) &&
+         (pr->has_compare_at
+              ? cJSON_AddNumberToObject(po, "compare_at",
+                                        (double)pr->compare_at.amount) != NULL
+              : cJSON_AddNullToObject(po, "compare_at") != NULL);
+  }
+  if (ok && add_item(o, "prices", prices)) return o;
+  if (!ok) cJSON_Delete(prices);
+  cJSON_Delete(o);
+  return NULL;
+}
+
+static cJSON *product_json(const tc_catalog_product *p, bool detail) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON *images = cJSON_CreateArray();
+  bool ok =
+      o && images && cJSON_AddStringToObject(o, "id", p->id) &&
+      cJSON_AddStringToObject(o, "slug", p->slug) &&
+      cJSON_AddStringToObject(o, "title", p->title) &&
+      cJSON_AddStringToObject(o, "description", p->description) &&
+      cJSON_AddStringToObject(o, "status", tc_catalog_status_name(p->status)) &&
+      add_item(o, "attributes", parsed_or_empty(p->attributes));
+  for (size_t i = 0; ok && i < p->image_count; i++)
+    ok = push(images, cJSON_CreateString(p->images[i]));
+  if (ok)
+    ok = add_item(o, "images", images);
+  else
+    cJSON_Delete(images);
+  ok = ok && cJSON_AddNumberToObject(o, "version", (double)p->version) &&
+       cJSON_AddNumberToObject(o, "created_ms", (double)p->created_ms) &&
+       cJSON_AddNumberToObject(o, "updated_ms", (double)p->updated_ms);
+  if (ok && detail) {
+    cJSON *cats = cJSON_AddArrayToObject(o, "category_ids");
+    cJSON *vars = cJSON_AddArrayToObject(o, "variants");
+    ok = cats && vars;
+    for (size_t i = 0; ok && i < p->category_count; i++)
+      ok = push(cats, cJSON_CreateString(p->category_ids[i].str));
+    for (size_t i = 0; ok && i < p->variant_count; i++)
+      ok = push(vars, variant_json(&p->variants[i]));
+  }
+  if (ok) return o;
+  cJSON_Delete(o);
+  return NULL;
+}
+
+/* Read product id_or_slug and put it in resp as "product". */
+static int respond_product(tc_ctx *ctx, const char *id_or_slug, bool all,
+                           cJSON *resp) {
+  tc_catalog_product *p = NULL;
+  int rc =
+      tc_catalog_product_get(&p, ctx, id_or_slug, all ? TC_CATALOG_ALL : 0);
+  if (rc) return rc;
+  bool ok = add_item(resp, "product", product_json(p, true));
+  tc_catalog_product_free(ctx, p);
+  return ok ? TC_OK : cat__oom(ctx);
+}
+
+/* ---- JSON in ----------------------------------------------------------------
+ */
+
+/* The text of an object member (cJSON_free), NULL when absent. */
+static int member_text(tc_ctx *ctx, const cJSON *req, const char *name,
+                       char **out) {
+  *out = NULL;
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(req, name);
+  if (!it || cJSON_IsNull(it)) return TC_OK;
+  *out = cJSON_PrintUnformatted(it);
+  return *out ? TC_OK : cat__oom(ctx);
+}
+
+/* Borrowed string pointers of an array member; *present false when absent. */
+static int string_array(tc_ctx *ctx, const cJSON *req, const char *name,
+                        const char ***out, size_t *n, bool *present) {
+  *out = NULL;
+  *n = 0;
+  const cJSON *arr = cJSON_GetObjectItemCaseSensitive(req, name);
+  *present = arr && cJSON_IsArray(arr);
+  if (!*present) return TC_OK;
+  size_t count = (size_t)cJSON_GetArraySize(arr);
+  *out = tc__calloc(ctx, count ? count : 1, sizeof(char *));
+  if (!*out) return cat__oom(ctx);
+  for (const cJSON *it = arr->child; it; it = it->next)
+    (*out)[(*n)++] = cJSON_IsString(it) ? it->valuestring : "";
+  return TC_OK;
+}
+
+/* ---- products
+ * ----------------------------------------------------------------- */
+
+static int product_write(tc_ctx *ctx, const cJSON *req, cJSON *resp,
+                         bool create) {
+  tc_catalog_product_input in = TC_CATALOG_PRODUCT_INPUT_INIT;
+  in.title = tc__json_str(req, "title", NULL);
+  in.slug = tc__json_str(req, "slug", NULL);
+  in.description = tc__json_str(req, "description", NULL);
+  in.expected_version = tc__json_int(req, "expected_version", 0);
+  char *attrs = NULL;
+  const char **images = NULL, **cats = NULL;
+  bool has_images, has_cats;
+  int rc = member_text(ctx, req, "attributes", &attrs);
+  if (!rc)
+    rc =
+        string_array(ctx, req, "images", &images, &in.image_count, &has_images);
+  if (!rc)
+    rc = string_array(ctx, req, "category_ids", &cats, &in.category_count,
+                      &has_cats);
+  in.attributes = attrs;
+  in.images = has_images ? images : NULL;
+  in.category_ids = has_cats ? cats : NULL;
+  tc_id id;
+  const char *target = tc__json_str(req, "id", "");
+  if (!rc) {
+    if (create) {
+      rc = tc_catalog_product_create(&id, ctx, &in);
+      target = id.str;
+    } else {
+      rc = tc_catalog_product_update(ctx, target, &in);
+    }
+  }
+  cJSON_free(attrs);
+  tc__free(ctx, images);
+  tc__free(ctx, cats);
+  return rc ? rc : respond_product(ctx, target, true, resp);
+}
+
+static int h_create_product(tc_ctx *ctx, const tc_principal *who,
+                            const cJSON *req, cJSON *resp) {
+  (void)who;
+  return product_write(ctx, req, resp, true);
+}
+
+static int h_update_product(tc_ctx *ctx, const tc_principal *who,
+                            const cJSON *req, cJSON *resp) {
+  (void)who;
+  return product_write(ctx, req, resp, false);
+}
+
+static int status_call(tc_ctx *ctx, const cJSON *req, cJSON *resp,
+                       tc_catalog_status to) {
+  const char *id = tc__json_str(req, "id", "");
+  int rc = tc_catalog_product_set_status(
+      ctx, id, to, tc__json_int(req, "expected_version", 0));
+  return rc ? rc : respond_product(ctx, id, true, resp);
+}
+
+static int h_publish(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+                     cJSON *resp) {
+  (void)who;
+  return status_call(ctx, req, resp, TC_CATALOG_PUBLISHED);
+}
+
+static int h_archive(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+                     cJSON *resp) {
+  (void)who;
+  return status_call(ctx, req, resp, TC_CATALOG_ARCHIVED);
+}
+
+static int h_set_status(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+                        cJSON *resp) {
+  (void)who;
+  tc_catalog_status to;
+  if (tc_catalog_status_parse(&to, tc__json_str(req, "status", "")) != TC_OK)
+    return tc__seterr(ctx, TC_EINVAL, "status",
+                      "status must be draft, published or archived");
+  return status_call(ctx, req, resp, to);
+}
+
+static int h_get_product(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+                         cJSON *resp) {
+  const char *id = tc__json_str(req, "id", NULL);
+  const char *slug = tc__json_str(req, "slug", NULL);
+  if (!id == !slug)
+    return tc__seterr(ctx, TC_EINVAL, "id", "give exactly one of id or slug");
+  if (id && tc_id_check(id) != TC_OK)
+    return tc__seterr(ctx, TC_EINVAL, "id", "id is not a valid id");
+  if (slug && tc_catalog_slug_check(slug) != TC_OK)
+    return tc__seterr(ctx, TC_EINVAL, "slug", "slug is not a valid slug");
+  return respond_product(ctx, id ? id : slug, sees_all(who), resp);
+}
+
+static int h_list_products(tc_ctx *ctx, const tc_principal *who,
+                           const cJSON *req, cJSON *resp) {
+  tc_catalog_query q = TC_CATALOG_QUERY_INIT;
+  q.flags = sees_all(who) ? TC_CATALOG_ALL : 0;
+  const char *status = tc__json_str(req, "status", NULL);
+  if (status) {
+    tc_catalog_status st;
+    if (tc_catalog_status_parse(&st, status) != TC_OK)
+      return tc__seterr(ctx, TC_EINVAL, "status",
+                        "status must be draft, published or archived");
+    q.status = (int)st;
+  }
+  const char *order = tc__json_str(req, "order", "created");
+  if (strcmp(order, "title") == 0)
+    q.order = TC_CATALOG_ORDER_TITLE;
+  else if (strcmp(order, "created") != 0)
+    return tc__seterr(ctx, TC_EINVAL, "order",
+                      "order must be \"created\" or \"title\"");
+  q.category_id = tc__json_str(req, "category_id", NULL);
+  q.descendants = tc__json_bool(req, "descendants", false);
+  q.prefix = tc__json_str(req, "prefix", NULL);
+  q.currency = tc__json_str(req, "currency", NULL);
+  q.price_min = tc__json_int(req, "price_min", -1);
+  q.price_max = tc__json_int(req, "price_max", -1);
+  q.limit = (uint32_t)tc__json_int(req, "limit", 0);
+  q.cursor = tc__json_str(req, "cursor", NULL);
+  tc_catalog_page *page = NULL;
+  int rc = tc_catalog_product_list(&page, ctx, &q);
+  if (rc) return rc;
+  cJSON *items = cJSON_AddArrayToObject(resp, "items");
+  bool ok = items != NULL;
+  for (size_t i = 0; ok && i < page->count; i++)
+    ok = push(items, product_json(&page->items[i], false));
+  if (ok)
+    ok = page->next_cursor ? cJSON_AddStringToObject(resp, "next_cursor",
+                                                     page->next_cursor) != NULL
+                           : cJSON_AddNullToObject(resp, "next_cursor") != NULL;
+  tc_catalog_page_free(ctx, page);
+  return ok ? TC_OK : cat__oom(ctx);
+}
+
+/* ---- variants and prices
+ * ------------------------------------------------------ */
+
+static int variant_input(tc_ctx *ctx, const cJSON *req,
+                         tc_catalog_variant_input *in, char **options) {
+  in->sku = tc__json_str(req, "sku", NULL);
+  in->expected_version = tc__json_int(req, "expected_version", 0);
+  const cJSON *active = cJSON_GetObjectItemCaseSensitive(req, "active");
+  if (cJSON_IsBool(active)) in->active = cJSON_IsTrue(active) ? 1 : 0;
+  in->weight_grams = tc__json_int(req, "weight_grams", TC_CATALOG_KEEP);
+  int rc = member_text(ctx, req, "options", options);
+  in->options = *options;
+  return rc;
+}
+
+static int respond_variant(tc_ctx *ctx, const char *product_id,
+                           const char *variant_id, cJSON *resp) {
+  tc_catalog_product *p = NULL;
+  int rc = tc_catalog_product_get(&p, ctx, product_id, TC_CATALOG_ALL);
+  if (rc) return rc;
+  bool ok = false;
+  for (size_t i = 0; i < p->variant_count; i++)
+    if (strcmp(p->variants[i].id, variant_id) == 0)
+      ok = add_item(resp, "variant", variant_json(&p->variants[i])) &&
+           cJSON_AddStringToObject(resp, "product_id", product_id);
+  tc_catalog_product_free(ctx, p);
+  return ok ? TC_OK : cat__oom(ctx);
+}
+
+static int copy_first(const tc_value *c, size_t n, void *payload) {
+  if (n < 1) return TC_ECORRUPT;
+  tc__col_copy(payload, TC_ID_STRLEN + 1, &c[0]);
+  return 0;
+}
+
+static int h_add_variant(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+                         cJSON *resp) {
+  (void)who;
+  tc_catalog_variant_input in = TC_CATALOG_VARIANT_INPUT_INIT;
+  char *options = NULL;
+  int rc = variant_input(ctx, req, &in, &options);
+  const char *product_id = tc__json_str(req, "product_id", "");
+  tc_id id;
+  if (!rc) rc = tc_catalog_variant_add(&id, ctx, product_id, &in);
+  cJSON_free(options);
+  return rc ? rc : respond_variant(ctx, product_id, id.str, resp);
+}
+
+static int h_update_variant(tc_ctx *ctx, const tc_principal *who,
+                            const cJSON *req, cJSON *resp) {
+  (void)who;
+  tc_catalog_variant_input in = TC_CATALOG_VARIANT_INPUT_INIT;
+  char *options = NULL;
+  int rc = variant_input(ctx, req, &in, &options);
+  const char *id = tc__json_str(req, "id", "");
+  if (!rc) rc = tc_catalog_variant_update(ctx, id, &in);
+  cJSON_free(options);
+  if (rc) return rc;
+  tc_value p[] = {cat__text(id)};
+  char product_id[TC_ID_STRLEN + 1] = "";
+  rc = tc__db_row(ctx, "SELECT product_id FROM catalog_variants WHERE id = ?",
+                  p, 1, copy_first, product_id);
+  return rc ? rc : respond_variant(ctx, product_id, id, resp);
+}
+
+static int h_set_price(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+                       cJSON *resp) {
+  (void)who;
+  const char *sku = tc__json_str(req, "sku", "");
+  const char *currency = tc__json_str(req, "currency", "");
+  tc_money price = {tc__json_int(req, "amount", 0), ""};
+  if (strlen(currency) != 3 || tc_currency_check(currency) != TC_OK)
+    return tc__seterr(ctx, TC_EINVAL, "currency",
+                      "currency must be an ISO 4217 code like BRL");
+  memcpy(price.currency, currency, 4);
+  tc_money cmp = price;
+  const cJSON *c = cJSON_GetObjectItemCaseSensitive(req, "compare_at");
+  bool has_cmp = c && !cJSON_IsNull(c);
+  if (has_cmp) cmp.amount = tc__json_int(req, "compare_at", 0);
+  int rc = tc_catalog_price_set(ctx, sku, &price, has_cmp ? &cmp : NULL);
+  if (rc) return rc;
+  bool ok = cJSON_AddStringToObject(resp, "sku", sku) &&
+            cJSON_AddStringToObject(resp, "currency", currency) &&
+            cJSON_AddNumberToObject(resp, "amount", (double)price.amount) &&
+            (has_cmp ? cJSON_AddNumberToObject(resp, "compare_at",
+                                               (double)cmp.amount) != NULL
+                     : cJSON_AddNullToObject(resp, "compare_at") != NULL);
+  return ok ? TC_OK : cat__oom(ctx);
+}
+
+/* ---- categories
+ * ----------------------------------------------------------------- */
+
+typedef struct {
+  cJSON *arr;
+  const char *only_id; /* NULL: all */
+  bool failed;
+} cat_list;
+
+static int category_cb(const tc_catalog_category *c, void *payload) {
+  cat_list *l = payload;
+  if (l->only_id && strcmp(l->only_id, c->id) != 0) return 0;
+  cJSON *o = cJSON_CreateObject();
+  bool ok = push(l->arr, o) && cJSON_AddStringToObject(o, "id", c->id) &&
+            (*c->parent_id
+                 ? cJSON_AddStringToObject(o, "parent_id", c->parent_id) != NULL
+                 : cJSON_AddNullToObject(o, "parent_id") != NULL) &&
+            cJSON_AddStringToObject(o, "name", c->name) &&
+            cJSON_AddStringToObject(o, "slug", c->slug) &&
+            cJSON_AddNumberToObject(o, "depth", c->depth);
+  if (!ok) l->failed = true;
+  return ok ? 0 : 1;
+}
+
+/* Put category id in resp as "category" (read from the whole tree: a
+ * category list is small and this is an admin write's answer). */
+static int respond_category(tc_ctx *ctx, const char *id, cJSON *resp) {
+  cJSON *arr = cJSON_CreateArray();
+  if (!arr) return cat__oom(ctx);
+  cat_list l = {arr, id, false};
+  int rc = tc_catalog_category_list(ctx, NULL, true, category_cb, &l);
+  if (!rc && l.failed) rc = cat__oom(ctx);
+  if (!rc && !arr->child)
+    rc = tc__seterr(ctx, TC_ENOTFOUND, "id", "no category %s", id);
+  if (!rc) {
+    cJSON *one = cJSON_DetachItemFromArray(arr, 0);
+    if (!add_item(resp, "category", one)) rc = cat__oom(ctx);
+  }
+  cJSON_Delete(arr);
+  return rc;
+}
+
+static int h_create_category(tc_ctx *ctx, const tc_principal *who,
+                             const cJSON *req, cJSON *resp) {
+  (void)who;
+  tc_id id;
+  int rc =
+      tc_catalog_category_create(&id, ctx, tc__json_str(req, "parent_id", NULL),
+                                 tc__json_str(req, "name", ""));
+  return rc ? rc : respond_category(ctx, id.str, resp);
+}
+
+static int h_update_category(tc_ctx *ctx, const tc_principal *who,
+                             const cJSON *req, cJSON *resp) {
+  (void)who;
+  const char *id = tc__json_str(req, "id", "");
+  const char *name = tc__json_str(req, "name", NULL);
+  const char *parent = tc__json_str(req, "parent_id", NULL);
+  if (!name && !parent)
+    return tc__seterr(ctx, TC_EINVAL, "name",
+                      "give a new name, a new parent_id (\"\" for the top) "
+                      "or both");
+  /* Rename and move together or not at all. */
+  int rc = tc__txn_begin(ctx, TC_TXN_WRITE);
+  if (rc) return rc;
+  if (name) rc = tc_catalog_category_rename(ctx, id, name);
+  if (!rc && parent) rc = tc_catalog_category_move(ctx, id, parent);
+  rc = tc__txn_end(ctx, rc);
+  return rc ? rc : respond_category(ctx, id, resp);
+}
+
+static int h_delete_category(tc_ctx *ctx, const tc_principal *who,
+                             const cJSON *req, cJSON *resp) {
+  (void)who;
+  const char *id = tc__json_str(req, "id", "");
+  int rc = tc_catalog_category_delete(ctx, id);
+  if (rc) return rc;
+  return cJSON_AddStringToObject(resp, "deleted", id) ? TC_OK : cat__oom(ctx);
+}
+
+static int h_list_categories(tc_ctx *ctx, const tc_principal *who,
+                             const cJSON *req, cJSON *resp) {
+  (void)who;
+  cJSON *arr = cJSON_AddArrayToObject(resp, "categories");
+  if (!arr) return cat__oom(ctx);
+  cat_list l = {arr, NULL, false};
+  int rc = tc_catalog_category_list(ctx, tc__json_str(req, "root_id", NULL),
+                                    tc__json_bool(req, "descendants", false),
+                                    category_cb, &l);
+  if (!rc && l.failed) rc = cat__oom(ctx);
+  return rc;
+}
+
+/* ---- declarations
+ * ------------------------------------------------------------ */
+
+#define F_ID(name, flags, doc) \
+  { name, TC__F_STRING, flags, 36, 36, NULL, NULL, doc }
+#define F_VERSION                                                 \
+  {                                                               \
+    "expected_version", TC__F_INT, 0, 0, INT64_MAX, NULL, NULL,   \
+        "fail with conflict unless the record is at this version" \
+  }
+#define F_END \
+  { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+
+static const tc__field f_string_item[] = {
+    {"", TC__F_STRING, 0, 1, TC_CATALOG_URL_MAX, NULL, NULL, NULL}, F_END};
+static const tc__field f_id_item[] = {
+    {"", TC__F_STRING, 0, 36, 36, NULL, NULL, NULL}, F_END};
+
+#define PRODUCT_FIELDS(title_flags)                                     \
+  {"title", TC__F_STRING, title_flags,    1, TC_CATALOG_TITLE_MAX,      \
+   NULL,    NULL,         "product title"},                             \
+      {"slug",                                                          \
+       TC__F_STRING,                                                    \
+       0,                                                               \
+       1,                                                               \
+       TC_CATALOG_SLUG_MAX,                                             \
+       NULL,                                                            \
+       NULL,                                                            \
+       "[a-z0-9-]; made from the title when absent"},                   \
+      {"description",       TC__F_STRING, 0,    0,                      \
+       TC_CATALOG_DESC_MAX, NULL,         NULL, "plain text"},          \
+      {"attributes",                                                    \
+       TC__F_OBJECT,                                                    \
+       0,                                                               \
+       0,                                                               \
+       0,                                                               \
+       NULL,                                                            \
+       NULL,                                                            \
+       "flat object of string, number and bool values"},                \
+      {"images",      TC__F_ARRAY,         0, 0, 100, NULL,             \
+       f_string_item, "http(s) image URLs"},                            \
+  {                                                                     \
+    "category_ids", TC__F_ARRAY, 0, 0, TC_CATALOG_CATEGORIES_MAX, NULL, \
+        f_id_item, "categories the product is in"                       \
+  }
+
+static const tc__field f_create_product[] = {PRODUCT_FIELDS(TC__F_REQUIRED),
+                                             F_END};
+static const tc__field f_update_product[] = {
+    F_ID("id", TC__F_REQUIRED, "product id"), PRODUCT_FIELDS(0), F_VERSION,
+    F_END};
+static const tc__field f_status[] = {F_ID("id", TC__F_REQUIRED, "product id"),
+                                     F_VERSION, F_END};
+static const tc__field f_set_status[] = {
+    F_ID("id", TC__F_REQUIRED, "product id"),
+    {"status", TC__F_STRING, TC__F_REQUIRED, 1, 16, NULL, NULL,
+     "draft, published or archived"},
+    F_VERSION,
+    F_END};
+static const tc__field f_get_product[] = {
+    F_ID("id", 0, "product id (or give slug)"),
+    {"slug", TC__F_STRING, 0, 1, TC_CATALOG_SLUG_MAX, NULL, NULL,
+     "product slug (or give id)"},
+    F_END};
+static const tc__field f_list_products[] = {
+    {"status", TC__F_STRING, 0, 1, 16, NULL, NULL, "admin view only"},
+    F_ID("category_id", 0, "only products in this category"),
+    {"descendants", TC__F_BOOL, 0, 0, 0, NULL, NULL,
+     "with category_id: include its subcategories"},
+    {"prefix", TC__F_STRING, 0, 1, TC_CATALOG_TITLE_MAX, NULL, NULL,
+     "title or slug starts with"},
+    {"currency", TC__F_STRING, 0, 3, 3, NULL, NULL, "for the price range"},
+    {"price_min", TC__F_INT, 0, 0, TC_CATALOG_PRICE_MAX, NULL, NULL,
+     "minor units"},
+    {"price_max", TC__F_INT, 0, 0, TC_CATALOG_PRICE_MAX, NULL, NULL,
+     "minor units"},
+    {"order", TC__F_STRING, 0, 1, 16, NULL, NULL, "created (default), title"},
+    {"limit", TC__F_INT, 0, 1, 100, NULL, NULL, "page size, default 20"},
+    {"cursor", TC__F_STRING, 0, 1, 255, NULL, NULL,
+     "next_cursor of the previous page"},
+    F_END};
+static const tc__field f_add_variant[] = {
+    F_ID("product_id", TC__F_REQUIRED, "product id"),
+    {"sku", TC__F_STRING, TC__F_REQUIRED, 1, TC_CATALOG_SKU_MAX, NULL, NULL,
+     "[A-Za-z0-9._-], unique"},
+    {"options", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
+     "flat object of strings (size, colour)"},
+    {"active", TC__F_BOOL, 0, 0, 0, NULL, NULL, "default true"},
+    {"weight_grams", TC__F_INT, 0, 0, TC_CATALOG_WEIGHT_MAX, NULL, NULL,
+     "shipping weight"},
+    F_END};
+static const tc__field f_update_variant[] = {
+    F_ID("id", TC__F_REQUIRED, "variant id"),
+    {"options", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
+     "flat object of strings (size, colour)"},
+    {"active", TC__F_BOOL, 0, 0, 0, NULL, NULL, "sold or not"},
+    {"weight_grams", TC__F_INT, 0, 0, TC_CATALOG_WEIGHT_MAX, NULL, NULL,
+     "shipping weight"},
+    F_VERSION,
+    F_END};
+static const tc__field f_set_price[] = {
+    {"sku", TC__F_STRING, TC__F_REQUIRED, 1, TC_CATALOG_SKU_MAX, NULL, NULL,
+     "variant SKU"},
+    {"currency", TC__F_STRING, TC__F_REQUIRED, 3, 3, NULL, NULL,
+     "ISO 4217 code"},
+    {"amount", TC__F_INT, TC__F_REQUIRED, 0, TC_CATALOG_PRICE_MAX, NULL, NULL,
+     "minor units (cents)"},
+    {"compare_at", TC__F_INT, TC__F_NULLABLE, 0, TC_CATALOG_PRICE_MAX, NULL,
+     NULL, "the \"was\" price, minor units"},
+    F_END};
+static const tc__field f_create_category[] = {
+    {"name", TC__F_STRING, TC__F_REQUIRED, 1, TC_CATALOG_NAME_MAX, NULL, NULL,
+     "category name"},
+    F_ID("parent_id", 0, "parent category; absent for a top category"),
+    F_END};
+static const tc__field f_update_category[] = {
+    F_ID("id", TC__F_REQUIRED, "category id"),
+    {"name", TC__F_STRING, 0, 1, TC_CATALOG_NAME_MAX, NULL, NULL, "new name"},
+    {"parent_id", TC__F_STRING, 0, 0, 36, NULL, NULL,
+     "new parent; \"\" to make it a top category"},
+    F_END};
+static const tc__field f_delete_category[] = {
+    F_ID("id", TC__F_REQUIRED, "category id (no children, no products)"),
+    F_END};
+static const tc__field f_list_categories[] = {
+    F_ID("root_id", 0, "list under this category (absent: whole tree)"),
+    {"descendants", TC__F_BOOL, 0, 0, 0, NULL, NULL,
+     "with root_id: the whole subtree, not only children"},
+    F_END};
+
+static const tc__field r_product[] = {
+    {"product", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
+     "id, slug, title, description, status, attributes, images, "
+     "category_ids, variants (with prices), version, created_ms, updated_ms"},
+    F_END};
+static const tc__field r_list[] = {
+    {"items", TC__F_ARRAY, 0, 0, 0, NULL, NULL, "products (without variants)"},
+    {"next_cursor", TC__F_STRING, TC__F_NULLABLE, 0, 0, NULL, NULL,
+     "null on the last page"},
+    F_END};
+static const tc__field r_variant[] = {
+    {"variant", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
+     "id, sku, options, active, weight_grams, version, prices"},
+    F_ID("product_id", 0, "its product"),
+    F_END};
+static const tc__field r_price[] = {
+    {"sku", TC__F_STRING, 0, 0, 0, NULL, NULL, NULL},
+    {"currency", TC__F_STRING, 0, 0, 0, NULL, NULL, NULL},
+    {"amount", TC__F_INT, 0, 0, 0, NULL, NULL, NULL},
+    {"compare_at", TC__F_INT, TC__F_NULLABLE, 0, 0, NULL, NULL, NULL},
+    F_END};
+static const tc__field r_category[] = {
+    {"category", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
+     "id, parent_id, name, slug, depth"},
+    F_END};
+static const tc__field r_deleted[] = {F_ID("deleted", 0, "the id"), F_END};
+static const tc__field r_categories[] = {
+    {"categories", TC__F_ARRAY, 0, 0, 0, NULL, NULL,
+     "id, parent_id, name, slug, depth; parents before children"},
+    F_END};
+
+static const tc__api_method catalog_methods[] = {
+    {"catalog.create_product", "Create a product (draft)", TC__ACCESS_ADMIN,
+     f_create_product, r_product, h_create_product},
+    {"catalog.update_product", "Change a product's fields", TC__ACCESS_ADMIN,
+     f_update_product, r_product, h_update_product},
+    {"catalog.publish_product", "Publish a product", TC__ACCESS_ADMIN, f_status,
+     r_product, h_publish},
+    {"catalog.archive_product", "Archive a product", TC__ACCESS_ADMIN, f_status,
+     r_product, h_archive},
+    {"catalog.set_product_status",
+     "Move a product to draft, published or archived", TC__ACCESS_ADMIN,
+     f_set_status, r_product, h_set_status},
+    {"catalog.get_product", "Read a product by id or slug", TC__ACCESS_PUBLIC,
+     f_get_product, r_product, h_get_product},
+    {"catalog.list_products", "List products, filtered, a page at a time",
+     TC__ACCESS_PUBLIC, f_list_products, r_list, h_list_products},
+    {"catalog.add_variant", "Add a variant (SKU) to a product",
+     TC__ACCESS_ADMIN, f_add_variant, r_variant, h_add_variant},
+    {"catalog.update_variant", "Change a variant's options, flag or weight",
+     TC__ACCESS_ADMIN, f_update_variant, r_variant, h_update_variant},
+    {"catalog.set_price", "Set a SKU's price in a currency", TC__ACCESS_ADMIN,
+     f_set_price, r_price, h_set_price},
+    {"catalog.create_category", "Create a category", TC__ACCESS_ADMIN,
+     f_create_category, r_category, h_create_category},
+    {"catalog.update_category", "Rename and/or move a category",
+     TC__ACCESS_ADMIN, f_update_category, r_category, h_update_category},
+    {"catalog.delete_category", "Delete an empty category", TC__ACCESS_ADMIN,
+     f_delete_category, r_deleted, h_delete_category},
+    {"catalog.list_categories", "List the category tree", TC__ACCESS_PUBLIC,
+     f_list_categories, r_categories, h_list_categories},
+};
+
+const tc__api_module tc__api_catalog = {
+    "catalog", catalog_methods,
+    sizeof(catalog_methods) / sizeof(catalog_methods[0])};
