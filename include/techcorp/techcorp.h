@@ -24,5 +24,6 @@
 #include "events.h"
 #include "api.h"
 #include "catalog.h"
+#include "inventory.h"
 
 #endif

@@ -7,20 +7,24 @@
 
 extern const tc__schema_module tc__schema_queue;
 extern const tc__schema_module tc__schema_catalog;
+extern const tc__schema_module tc__schema_inventory;
 
 const tc__schema_module *const tc__schema_modules[] = {
     &tc__schema_queue,
     &tc__schema_catalog,
+    &tc__schema_inventory,
 };
 const size_t tc__schema_module_count =
     sizeof(tc__schema_modules) / sizeof(tc__schema_modules[0]);
 
 extern const tc__api_module tc__api_system;
 extern const tc__api_module tc__api_catalog;
+extern const tc__api_module tc__api_inventory;
 
 const tc__api_module *const tc__api_modules[] = {
     &tc__api_system,
     &tc__api_catalog,
+    &tc__api_inventory,
 };
 const size_t tc__api_module_count =
     sizeof(tc__api_modules) / sizeof(tc__api_modules[0]);
