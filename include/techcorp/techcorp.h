@@ -25,5 +25,6 @@
 #include "api.h"
 #include "catalog.h"
 #include "inventory.h"
+#include "notify.h"
 
 #endif
