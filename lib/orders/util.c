@@ -1,0 +1,73 @@
+/*
+ * lib/orders/util.c - argument checks and small formatting helpers.
+ */
+#include "orders_priv.h"
+
+int tc__ord_check_text(tc_ctx *ctx, const char *field, const char *s,
+                       size_t max, bool required) {
+  if (!s || !*s) {
+    if (!required) return TC_OK;
+    return tc__seterr(ctx, TC_EINVAL, field, "%s is required", field);
+  }
+  size_t n = strlen(s);
+  if (n > max)
+    return tc__seterr(ctx, TC_EINVAL, field, "%s is longer than %zu bytes",
+                      field, max);
+  if (!tc__utf8_valid(s, n))
+    return tc__seterr(ctx, TC_EINVAL, field, "%s is not valid UTF-8", field);
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+      return tc__seterr(ctx, TC_EINVAL, field,
+                        "%s contains a control character", field);
+  return TC_OK;
+}
+
+int tc__ord_check_id(tc_ctx *ctx, const char *field, const char *s) {
+  if (tc_id_check(s) != TC_OK)
+    return tc__seterr(ctx, TC_EINVAL, field, "%s is not a valid id", field);
+  return TC_OK;
+}
+
+unsigned tc__ord_actor_mask(const tc_principal *who, const char *owner) {
+  if (!who) return 0;
+  if (who->kind == TC_PRINCIPAL_SYSTEM) return TC_ORDER_ACTOR_SYSTEM;
+  if (who->kind != TC_PRINCIPAL_USER) return 0;
+  unsigned m = 0;
+  if (who->roles & TC_ROLE_ADMIN) m |= TC_ORDER_ACTOR_ADMIN;
+  if (who->roles & TC_ROLE_SUPPORT) m |= TC_ORDER_ACTOR_SUPPORT;
+  if (owner && *owner && who->user_id[0] && !strcmp(owner, who->user_id))
+    m |= TC_ORDER_ACTOR_CUSTOMER;
+  return m;
+}
+
+void tc__ord_actor_text(char out[64], const tc_principal *who) {
+  if (!who || who->kind == TC_PRINCIPAL_ANONYMOUS)
+    snprintf(out, 64, "anonymous");
+  else if (who->kind == TC_PRINCIPAL_SYSTEM)
+    snprintf(out, 64, "system");
+  else if (who->roles & TC_ROLE_ADMIN)
+    snprintf(out, 64, "admin:%.36s", who->user_id);
+  else if (who->roles & TC_ROLE_SUPPORT)
+    snprintf(out, 64, "support:%.36s", who->user_id);
+  else
+    snprintf(out, 64, "customer:%.36s", who->user_id);
+}
+
+void tc__ord_fmt_money(char out[48], int64_t amount, const char *currency) {
+  tc_money m;
+  if (tc_money_make(&m, amount, currency) != TC_OK ||
+      tc_money_format(out, 48, &m) != TC_OK)
+    snprintf(out, 48, "%lld %.3s", (long long)amount, currency);
+}
+
+void tc__ord_copy(char *dst, size_t size, const char *src) {
+  if (!size) return;
+  size_t n = src ? strlen(src) : 0;
+  if (n >= size) {
+    n = size - 1;
+    /* Cut on a character boundary: never leave half a UTF-8 sequence. */
+    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80) n--;
+  }
+  if (n) memcpy(dst, src, n);
+  dst[n] = '\0';
+}
