@@ -25,6 +25,7 @@
 #include "api.h"
 #include "catalog.h"
 #include "inventory.h"
+#include "payments.h"
 #include "orders.h"
 #include "notify.h"
 

@@ -8,6 +8,7 @@
 extern const tc__schema_module tc__schema_queue;
 extern const tc__schema_module tc__schema_catalog;
 extern const tc__schema_module tc__schema_inventory;
+extern const tc__schema_module tc__schema_payments;
 extern const tc__schema_module tc__schema_orders;
 extern const tc__schema_module tc__schema_notify;
 
@@ -15,6 +16,7 @@ const tc__schema_module *const tc__schema_modules[] = {
     &tc__schema_queue,
     &tc__schema_catalog,
     &tc__schema_inventory,
+    &tc__schema_payments,
     &tc__schema_orders,
     &tc__schema_notify,
 };
@@ -24,6 +26,7 @@ const size_t tc__schema_module_count =
 extern const tc__api_module tc__api_system;
 extern const tc__api_module tc__api_catalog;
 extern const tc__api_module tc__api_inventory;
+extern const tc__api_module tc__api_payments;
 extern const tc__api_module tc__api_orders;
 extern const tc__api_module tc__api_notify;
 
@@ -31,6 +34,7 @@ const tc__api_module *const tc__api_modules[] = {
     &tc__api_system,
     &tc__api_catalog,
     &tc__api_inventory,
+    &tc__api_payments,
     &tc__api_orders,
     &tc__api_notify,
 };
