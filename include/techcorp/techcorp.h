@@ -28,5 +28,6 @@
 #include "payments.h"
 #include "orders.h"
 #include "notify.h"
+#include "search.h"
 
 #endif

@@ -51,4 +51,45 @@ int tc__catalog_skus_lookup(tc_ctx *ctx, const char *const *skus, size_t n,
 /* The module's schema (registry.c). */
 extern const tc__schema_module tc__schema_catalog;
 
+/* ---- appended for the search module (implemented in search_feed.c) ---- */
+
+/* A product as the search index sees it. Everything is borrowed for the
+ * callback only. */
+typedef struct tc__product_doc {
+  const char *id;
+  const char *title;
+  const char *slug;
+  const char *description;
+  const char *status;      /* "draft", "published", "archived" */
+  const char *attributes;  /* flat JSON object text */
+  const char *const *skus; /* SKUs of the active variants */
+  size_t sku_count;
+  /* The product's categories and all their ancestors (no duplicates),
+   * with names; the first direct_category_count are the direct ones. */
+  const char *const *category_ids;
+  const char *const *category_names;
+  size_t category_count;
+  size_t direct_category_count;
+  /* Lowest price per currency over the active variants, by currency. */
+  const tc_money *min_prices;
+  size_t price_count;
+  int64_t created_ms;
+  int64_t updated_ms;
+} tc__product_doc;
+
+/* Return TC_OK to go on, or a negative code to stop with it. The callback
+ * runs outside any row callback, so it may use the store. */
+typedef int (*tc__product_doc_cb)(const tc__product_doc *doc, void *payload);
+
+/* Call cb for every product (only published ones when published_only), in
+ * id order, reading in pages (a few queries per page of products, inside
+ * one read transaction, nested in the caller's if open). */
+int tc__catalog_for_each_product(tc_ctx *ctx, bool published_only,
+                                 tc__product_doc_cb cb, void *payload);
+
+/* Call cb once for product_id (any status); TC_ENOTFOUND (no message)
+ * when there is no such product. */
+int tc__catalog_product_doc(tc_ctx *ctx, const char *product_id,
+                            tc__product_doc_cb cb, void *payload);
+
 #endif

@@ -11,6 +11,7 @@ extern const tc__schema_module tc__schema_inventory;
 extern const tc__schema_module tc__schema_payments;
 extern const tc__schema_module tc__schema_orders;
 extern const tc__schema_module tc__schema_notify;
+extern const tc__schema_module tc__schema_search;
 
 const tc__schema_module *const tc__schema_modules[] = {
     &tc__schema_queue,
@@ -19,6 +20,7 @@ const tc__schema_module *const tc__schema_modules[] = {
     &tc__schema_payments,
     &tc__schema_orders,
     &tc__schema_notify,
+    &tc__schema_search,
 };
 const size_t tc__schema_module_count =
     sizeof(tc__schema_modules) / sizeof(tc__schema_modules[0]);
@@ -29,6 +31,7 @@ extern const tc__api_module tc__api_inventory;
 extern const tc__api_module tc__api_payments;
 extern const tc__api_module tc__api_orders;
 extern const tc__api_module tc__api_notify;
+extern const tc__api_module tc__api_search;
 
 const tc__api_module *const tc__api_modules[] = {
     &tc__api_system,
@@ -37,6 +40,7 @@ const tc__api_module *const tc__api_modules[] = {
     &tc__api_payments,
     &tc__api_orders,
     &tc__api_notify,
+    &tc__api_search,
 };
 const size_t tc__api_module_count =
     sizeof(tc__api_modules) / sizeof(tc__api_modules[0]);
