@@ -988,6 +988,57 @@ START_TEST(json_api) {
 }
 END_TEST
 
+/* Every allocation of a reserve and of an import fails in turn: the call
+ * reports TC_ENOMEM (never crashes) and leaves the database unchanged. */
+START_TEST(allocation_failures) {
+  ti_stock(ctx, "SKU-A", "SP", 5);
+  ti_stock(ctx, "SKU-B", "RJ", 5);
+  char path[4200];
+  snprintf(path, sizeof(path), "%s/test.db", dir);
+  tc_store *store = NULL;
+  ck_assert_int_eq(tc_store_sqlite_open(&store, path, NULL), TC_OK);
+  tt_alloc a;
+  tt_alloc_init(&a, 0);
+  tc_config cfg = TC_CONFIG_INIT;
+  cfg.store = store;
+  cfg.allocator = &a.alloc;
+  cfg.clock = &clk.clock;
+  tc_ctx *c = NULL;
+  ck_assert_int_eq(tc_ctx_new(&c, &cfg), TC_OK);
+  tc_inventory_line lines[] = {{"SKU-A", 2}, {"SKU-B", 1}};
+  const char *feed = "sku,warehouse,quantity\nSKU-A,SP,9\nSKU-C,RJ,1\n";
+  for (int which = 0; which < 2; which++) {
+    int rc = TC_ENOMEM;
+    for (long k = 1; k < 500 && rc == TC_ENOMEM; k++) {
+      char *before = ti_snapshot(ctx);
+      a.fail_at = a.calls + k;
+      if (which == 0) {
+        tc_reservation *r = NULL;
+        rc = tc_inventory_reserve(&r, c, "o", "alloc", lines, 2, 0);
+        tc_inventory_reservation_free(c, r);
+      } else {
+        tc_sync_result *r = NULL;
+        rc = tc_inventory_import(&r, c, "alloc", TC_FEED_CSV, feed,
+                                 strlen(feed), NULL);
+        tc_inventory_sync_result_free(c, r);
+      }
+      a.fail_at = 0;
+      char *after = ti_snapshot(ctx);
+      ck_assert_msg(rc == TC_OK || rc == TC_ENOMEM, "k=%ld: %s", k,
+                    tc_errmsg(c));
+      if (rc == TC_ENOMEM) ck_assert_str_eq(before, after);
+      free(before);
+      free(after);
+    }
+    ck_assert_int_eq(rc, TC_OK);
+  }
+  tc_ctx_free(c);
+  store->free(store->self);
+  ck_assert_int_eq(a.live, 0);
+  assert_verified();
+}
+END_TEST
+
 static Suite *inventory_suite(void) {
   Suite *s = suite_create("inventory");
   TCase *tc = tcase_create("inventory");
@@ -1016,6 +1067,7 @@ static Suite *inventory_suite(void) {
   tcase_add_test(tc, export_formats);
   tcase_add_test(tc, levels_paging);
   tcase_add_test(tc, json_api);
+  tcase_add_test(tc, allocation_failures);
   suite_add_tcase(s, tc);
   return s;
 }

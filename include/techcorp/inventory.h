@@ -217,7 +217,9 @@ TC_EXTERN int tc_inventory_verify(tc_ctx *ctx, size_t *problems);
  * Set the low-stock threshold of sku (0..TC_INVENTORY_MAX_QTY; 0 turns it
  * off). inventory.low_stock is published once each time available stock
  * (all active warehouses) falls below it, not on every change while it
- * stays below.
+ * stays below. Setting a threshold already above today's stock is not a
+ * crossing: the next event comes after stock has risen to it and fallen
+ * below again.
  */
 TC_EXTERN int tc_inventory_set_threshold(tc_ctx *ctx, const char *sku,
                                          int64_t threshold);

@@ -234,8 +234,10 @@ int tc__inv_available_db(tc_ctx *ctx, const char *sku, int64_t *out) {
 static int inv_mark_dirty(tc_ctx *ctx, const char *sku) {
   inv_state *st = tc__inv_state(ctx);
   if (!st) return TC_ENOMEM;
-  for (size_t i = 0; i < st->ndirty; i++)
-    if (strcmp(st->dirty[i], sku) == 0) return TC_OK;
+  /* Only the last entry is compared (a feed touches SKUs in order): a
+   * duplicate further back costs one more cache bump, a full scan would
+   * cost a feed of n SKUs n^2 compares. */
+  if (st->ndirty && strcmp(st->dirty[st->ndirty - 1], sku) == 0) return TC_OK;
   if (st->ndirty == st->adirty) {
     size_t na = st->adirty ? st->adirty * 2 : 16;
     void *p = tc__realloc(ctx, st->dirty, na * sizeof(*st->dirty));

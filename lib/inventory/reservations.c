@@ -182,22 +182,15 @@ static int inv_check_id(tc_ctx *ctx, const char *id) {
   return TC_OK;
 }
 
-int tc_inventory_reservation_get(tc_reservation **out, tc_ctx *ctx,
-                                 const char *reservation_id) {
-  if (!ctx || !out) return TC_EINVAL;
-  tc__clearerr(ctx);
-  *out = NULL;
-  int rc;
-  if ((rc = inv_check_id(ctx, reservation_id))) return rc;
+/* Read a reservation into a new struct (inside the caller's transaction,
+ * if any). TC_ENOTFOUND naming the id. */
+static int inv_load(tc_ctx *ctx, const char *id, tc_reservation **out) {
   inv_head h;
   inv_allocs l = {ctx, NULL, 0, 0};
-  if ((rc = tc__txn_begin(ctx, TC_TXN_READ))) return rc;
-  rc = inv_head_by_id(ctx, reservation_id, &h);
+  int rc = inv_head_by_id(ctx, id, &h);
   if (rc == TC_ENOTFOUND)
-    rc = tc__seterr(ctx, TC_ENOTFOUND, "id", "unknown reservation '%s'",
-                    reservation_id);
-  if (rc == TC_OK) rc = inv_lines_of(ctx, reservation_id, &l);
-  rc = tc__txn_end(ctx, rc);
+    rc = tc__seterr(ctx, TC_ENOTFOUND, "id", "unknown reservation '%s'", id);
+  if (rc == TC_OK) rc = inv_lines_of(ctx, id, &l);
   tc_reservation *r = NULL;
   if (rc == TC_OK && !(r = tc__calloc(ctx, 1, sizeof(*r))))
     rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
@@ -214,6 +207,24 @@ int tc_inventory_reservation_get(tc_reservation **out, tc_ctx *ctx,
   r->updated_ms = h.updated_ms;
   r->allocs = l.v;
   r->nallocs = l.n;
+  *out = r;
+  return TC_OK;
+}
+
+int tc_inventory_reservation_get(tc_reservation **out, tc_ctx *ctx,
+                                 const char *reservation_id) {
+  if (!ctx || !out) return TC_EINVAL;
+  tc__clearerr(ctx);
+  *out = NULL;
+  int rc;
+  if ((rc = inv_check_id(ctx, reservation_id))) return rc;
+  if ((rc = tc__txn_begin(ctx, TC_TXN_READ))) return rc;
+  tc_reservation *r = NULL;
+  rc = tc__txn_end(ctx, inv_load(ctx, reservation_id, &r));
+  if (rc) {
+    tc_inventory_reservation_free(ctx, r);
+    return rc;
+  }
   *out = r;
   return TC_OK;
 }
@@ -590,9 +601,9 @@ typedef struct inv_req {
 
 /* One attempt in one write transaction; *id receives the reservation and
  * *replayed whether it existed. */
-static int inv_reserve_once(tc_ctx *ctx, const inv_req *rq, char *id,
-                            bool *replayed) {
-  *replayed = false;
+static int inv_reserve_once(tc_ctx *ctx, const inv_req *rq,
+                            tc_reservation **out) {
+  *out = NULL;
   int rc = tc__txn_begin(ctx, TC_TXN_WRITE);
   if (rc) return rc;
   inv_plan pl = {rq->lines, rq->nlines, NULL, NULL, NULL, 0};
@@ -604,9 +615,10 @@ static int inv_reserve_once(tc_ctx *ctx, const inv_req *rq, char *id,
                       "idempotency key '%s' was used for another reservation "
                       "(other owner or lines)",
                       rq->key);
-    memcpy(id, h.id, TC_ID_STRLEN + 1);
-    *replayed = true;
-    return tc__txn_end(ctx, rc);
+    if (rc == TC_OK && (rc = inv_load(ctx, h.id, out)) == TC_OK)
+      (*out)->replayed = 1;
+    rc = tc__txn_end(ctx, rc);
+    goto fail_free;
   }
   if (rc != TC_ENOTFOUND) return tc__txn_end(ctx, rc);
   if ((rc = inv_plan_make(ctx, &pl))) goto done;
@@ -655,10 +667,17 @@ static int inv_reserve_once(tc_ctx *ctx, const inv_req *rq, char *id,
     rc = tc__inv_touched(ctx, pl.lines[i].sku);
   if (rc == TC_OK)
     rc = inv_publish_res(ctx, "inventory.reserved", &h, pl.allocs, pl.nallocs);
-  if (rc == TC_OK) memcpy(id, h.id, TC_ID_STRLEN + 1);
+  /* The result is read before commit: nothing can fail after it. */
+  if (rc == TC_OK) rc = inv_load(ctx, h.id, out);
 done:
   inv_plan_free(ctx, &pl);
-  return tc__inv_txn_end(ctx, rc);
+  rc = tc__inv_txn_end(ctx, rc);
+fail_free:
+  if (rc) {
+    tc_inventory_reservation_free(ctx, *out);
+    *out = NULL;
+  }
+  return rc;
 }
 
 int tc_inventory_reserve(tc_reservation **out, tc_ctx *ctx, const char *owner,
@@ -689,22 +708,17 @@ int tc_inventory_reserve(tc_reservation **out, tc_ctx *ctx, const char *owner,
     rc = tc__inv_sku_known(ctx, rq.lines[i].sku);
   if (rc) goto out;
   inv_digest(rq.digest, owner, rq.lines, rq.nlines);
-  char id[TC_ID_STRLEN + 1] = "";
-  bool replayed = false;
+  tc_reservation *r = NULL;
   /* SQLite has already waited its busy timeout before TC_EBUSY; a few more
    * tries ride out a long burst. Inside a caller's transaction a retry
    * cannot help (the caller must roll back), so none is made. */
   for (uint32_t attempt = 0;; attempt++) {
-    rc = inv_reserve_once(ctx, &rq, id, &replayed);
+    rc = inv_reserve_once(ctx, &rq, &r);
     if (rc != TC_EBUSY || ctx->txn_depth > 0 ||
         attempt >= st->opts.busy_retries)
       break;
   }
-  if (rc) goto out;
-  tc_reservation *r = NULL;
-  if ((rc = tc_inventory_reservation_get(&r, ctx, id))) goto out;
-  r->replayed = replayed ? 1 : 0;
-  *out = r;
+  if (rc == TC_OK) *out = r;
 out:
   tc__free(ctx, rq.lines);
   return rc;
