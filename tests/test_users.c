@@ -815,6 +815,10 @@ START_TEST(export_holds_everything) {
   ck_assert_int_eq(tc_users_add_address(NULL, ctx, &me, u.id, &f), TC_OK);
   tc_user_pref p = {"currency", TC_PREF_STRING, "EUR", false, false};
   ck_assert_int_eq(tc_users_set_prefs(ctx, &me, u.id, &p, 1), TC_OK);
+  tc_auth_tokens t;
+  tc_auth_client cl = {"203.0.113.7", "demo-agent/1.0"};
+  ck_assert_int_eq(tc_auth_login(&t, ctx, "export@example.com", PW, &cl),
+                   TC_OK);
   tc_buf out = TC_BUF_INIT;
   ck_assert_int_eq(tc_users_export(&out, ctx, &me, u.id), TC_OK);
   cJSON *doc = cJSON_Parse(out.ptr);
@@ -835,6 +839,14 @@ START_TEST(export_holds_everything) {
   ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "history")),
                    h.n);
   ck_assert(cJSON_IsArray(cJSON_GetObjectItem(doc, "not_included")));
+  cJSON *sessions = cJSON_GetObjectItem(doc, "sessions");
+  ck_assert_int_eq(cJSON_GetArraySize(sessions), 1);
+  ck_assert_str_eq(
+      cJSON_GetObjectItem(cJSON_GetArrayItem(sessions, 0), "ip")->valuestring,
+      "203.0.113.7");
+  cJSON *roles = cJSON_GetObjectItem(doc, "roles");
+  ck_assert_int_eq(cJSON_GetArraySize(roles), 1);
+  ck_assert_str_eq(cJSON_GetArrayItem(roles, 0)->valuestring, "customer");
   ck_assert_ptr_null(strstr(out.ptr, PW));
   cJSON_Delete(doc);
   tc_buf_dispose(&out);

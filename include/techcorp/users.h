@@ -409,12 +409,13 @@ TC_EXTERN int tc_users_history(char *next, tc_ctx *ctx, const tc_principal *who,
 /* ---- export ------------------------------------------------------------- */
 
 /**
- * Append to out one JSON document with everything this module holds about
- * the user ("read" on the user): {"user":{...},"preferences":{...},
- * "addresses":[...],"history":[...],"exported_ms":N,"not_included":[...]}.
- * Sessions and credentials live in the auth module and are listed in
- * "not_included". out is the caller's (tc_buf_dispose()); on error it is
- * left as it was.
+ * Append to out one JSON document with everything held about the user
+ * ("read" on the user): {"user":{...},"preferences":{...},"addresses":
+ * [...],"history":[...],"sessions":[...],"roles":[...],"exported_ms":N,
+ * "not_included":[...]}. Sessions (live ones, with client address and
+ * user agent) and roles come from the auth module; secrets (password
+ * hash, MFA secrets) are never exported and "not_included" says so. out
+ * is the caller's (tc_buf_dispose()); on error it is left as it was.
  */
 TC_EXTERN int tc_users_export(tc_buf *out, tc_ctx *ctx, const tc_principal *who,
                               const char *user_id);

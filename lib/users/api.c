@@ -563,6 +563,10 @@ static const tc__field export_resp[] = {
     OBJ("preferences", REQ, NULL, "the preferences"),
     ARR("addresses", REQ, 0, 0, &address_item, "the addresses"),
     ARR("history", REQ, 0, 0, &change_item, "every recorded change"),
+    ARR("sessions", REQ, 0, 0, NULL,
+        "live sessions: id, client_id, ip, user_agent, created_ms, "
+        "last_used_ms, expires_ms"),
+    ARR("roles", REQ, 0, 0, &role_item, "roles held"),
     INT("exported_ms", REQ, 0, 0, "when the export was made"),
     ARR("not_included", REQ, 0, 0, NULL,
         "data about the user held elsewhere (auth, orders)"),

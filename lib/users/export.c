@@ -1,5 +1,7 @@
-/* Data export: one JSON document with everything this module holds about a
- * user (a report: it reads the whole history at once). */
+/* Data export: one JSON document with everything held about a user: this
+ * module's data, plus the sessions and roles the auth module keeps (through
+ * its functions). A report: it reads the whole history at once. */
+#include "auth/auth_internal.h"
 #include "users/users_priv.h"
 
 static int addr_json(const tc_address *a, void *payload) {
@@ -59,6 +61,55 @@ static int history_all(tc_ctx *ctx, const char *user_id, cJSON *arr) {
   }
 }
 
+static int session_json(const tc_auth_session *s, void *payload) {
+  cJSON *o = cJSON_CreateObject();
+  bool ok =
+      o && cJSON_AddStringToObject(o, "id", s->id) &&
+      cJSON_AddStringToObject(o, "client_id", s->client_id) &&
+      cJSON_AddStringToObject(o, "ip", s->ip) &&
+      cJSON_AddStringToObject(o, "user_agent", s->user_agent) &&
+      cJSON_AddNumberToObject(o, "created_ms", (double)s->created_at) &&
+      cJSON_AddNumberToObject(o, "last_used_ms", (double)s->last_used_at) &&
+      cJSON_AddNumberToObject(o, "expires_ms", (double)s->expires_at) &&
+      cJSON_AddItemToArray(payload, o);
+  if (!ok) {
+    cJSON_Delete(o);
+    return TC_ENOMEM;
+  }
+  return 0;
+}
+
+/* Live sessions from the auth module, 100 at a time. */
+static int sessions_all(tc_ctx *ctx, const char *user_id, cJSON *arr) {
+  tc_principal sys = TC_PRINCIPAL_INIT;
+  sys.kind = TC_PRINCIPAL_SYSTEM;
+  char after[TC_ID_STRLEN + 1] = "", next[TC_ID_STRLEN + 1];
+  for (;;) {
+    int rc = tc_auth_sessions_list(ctx, &sys, user_id, after, 100, next,
+                                   session_json, arr);
+    if (rc) return rc;
+    if (!next[0]) return TC_OK;
+    memcpy(after, next, sizeof(after));
+  }
+}
+
+static int roles_json(tc_ctx *ctx, const char *user_id, cJSON *arr) {
+  static const char *const names[] = {"customer", "support", "admin"};
+  static const uint32_t bits[] = {TC_ROLE_CUSTOMER, TC_ROLE_SUPPORT,
+                                  TC_ROLE_ADMIN};
+  uint32_t roles = 0;
+  int rc = tc__auth_get_roles(ctx, user_id, &roles);
+  for (size_t i = 0; rc == TC_OK && i < 3; i++) {
+    if (!(roles & bits[i])) continue;
+    cJSON *s = cJSON_CreateString(names[i]);
+    if (!s || !cJSON_AddItemToArray(arr, s)) {
+      cJSON_Delete(s);
+      rc = TC_ENOMEM;
+    }
+  }
+  return rc;
+}
+
 static int build(tc_ctx *ctx, const char *user_id, cJSON *doc) {
   tc_user u;
   int rc = tc__users_load(ctx, user_id, &u);
@@ -69,13 +120,15 @@ static int build(tc_ctx *ctx, const char *user_id, cJSON *doc) {
   cJSON *prefs = cJSON_AddObjectToObject(doc, "preferences");
   cJSON *addrs = cJSON_AddArrayToObject(doc, "addresses");
   cJSON *hist = cJSON_AddArrayToObject(doc, "history");
+  cJSON *sessions = cJSON_AddArrayToObject(doc, "sessions");
+  cJSON *roles = cJSON_AddArrayToObject(doc, "roles");
   cJSON *missing = cJSON_AddArrayToObject(doc, "not_included");
-  if (!prefs || !addrs || !hist || !missing ||
+  if (!prefs || !addrs || !hist || !sessions || !roles || !missing ||
       !cJSON_AddNumberToObject(doc, "exported_ms", (double)tc__now_ms(ctx)))
     return TC_ENOMEM;
   static const char *const notes[] = {
-      "auth: credentials, sessions, MFA and roles are held by the auth "
-      "module",
+      "auth: the password hash, MFA secret and recovery codes (secrets, "
+      "never exported) and revoked sessions",
       "orders and payments: held by their modules",
   };
   for (size_t i = 0; i < 2; i++) {
@@ -89,7 +142,9 @@ static int build(tc_ctx *ctx, const char *user_id, cJSON *doc) {
   sys.kind = TC_PRINCIPAL_SYSTEM;
   if ((rc = tc__users_prefs_json(ctx, user_id, prefs)) ||
       (rc = tc_users_list_addresses(ctx, &sys, user_id, addr_json, addrs)) ||
-      (rc = history_all(ctx, user_id, hist)))
+      (rc = history_all(ctx, user_id, hist)) ||
+      (rc = sessions_all(ctx, user_id, sessions)) ||
+      (rc = roles_json(ctx, user_id, roles)))
     return rc;
   return TC_OK;
 }

@@ -231,9 +231,8 @@ static int reset_txn(tc_ctx *ctx, const char *token, const char *password) {
   tc_user u;
   int rc = tc__users_token_consume(ctx, TC__USERS_RESET, token, uid, NULL);
   if (rc == TC_OK) rc = tc__users_load_active(ctx, uid, &u);
-  if (rc == TC_OK) rc = tc__auth_set_password(ctx, uid, password);
-  if (rc == TC_OK)
-    rc = tc__auth_revoke_all_sessions(ctx, uid, "password_reset");
+  /* Sets the password, revokes every session, audits: one transaction. */
+  if (rc == TC_OK) rc = tc__auth_reset_password(ctx, uid, password);
   if (rc) return rc;
   tc__users_change ch;
   tc__users_change_begin(&ch, ctx, NULL, uid, "password_reset");
