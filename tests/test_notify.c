@@ -19,6 +19,7 @@ typedef struct fake {
   int script[16]; /* return code of call i (0: TC_OK) */
   char keys[16][128];
   char recipients[16][128];
+  char bodies[16][512];
 } fake;
 
 static int fake_send(void *self, const tc_notification *n, char *ref,
@@ -29,6 +30,7 @@ static int fake_send(void *self, const tc_notification *n, char *ref,
   if (i < 16) {
     snprintf(f->keys[i], sizeof(f->keys[i]), "%s", n->idempotency_key);
     snprintf(f->recipients[i], sizeof(f->recipients[i]), "%s", n->recipient);
+    snprintf(f->bodies[i], sizeof(f->bodies[i]), "%s", n->body_text);
   }
   if (rc) {
     snprintf(err, err_size, "fake failure %d", rc);
@@ -774,6 +776,7 @@ END_TEST
 typedef struct tpl_count {
   char names[32][64];
   char recipients[32][128];
+  char subjects[32][128];
   tc_notify_channel channels[32];
   tc_notify_status statuses[32];
   int n;
@@ -784,6 +787,7 @@ static int tpl_cb(const tc_notify_history_item *it, void *p) {
   if (t->n < 32) {
     snprintf(t->names[t->n], 64, "%s", it->template_name);
     snprintf(t->recipients[t->n], 128, "%s", it->recipient);
+    snprintf(t->subjects[t->n], 128, "%s", it->subject);
     t->channels[t->n] = it->channel;
     t->statuses[t->n] = it->status;
     t->n++;
@@ -805,16 +809,34 @@ START_TEST(events_become_notifications) {
   char user[TC_ID_STRLEN + 1];
   snprintf(user, sizeof(user), "%s", uid);
   char p[512];
+  /* Payloads as lib/orders/events.c and lib/payments/records.c make them:
+   * orders.* name the customer, payments.* only the order. */
   static const char *const order_topics[] = {
-      "orders.paid", "payments.captured", "payments.failed", "orders.shipped",
+      "orders.paid", "orders.payment_failed", "orders.shipped",
       "orders.delivered"};
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < 4; i++) {
     snprintf(p, sizeof(p),
-             "{\"order_id\":\"o-%d\",\"number\":\"TC-%d\",\"user_id\":\"%s\"}",
-             i == 1 ? 0 : i, i == 1 ? 0 : i, user);
+             "{\"order_id\":\"o-%d\",\"number\":\"TC-%d\",\"customer_id\":"
+             "\"%s\",\"customer_email\":\"dora@example.com\",\"currency\":"
+             "\"BRL\",\"total\":4990,\"tracking\":\"\"}",
+             i, i, user);
     ck_assert_int_eq(tc_events_publish(ctx, order_topics[i], NULL, p, NULL),
                      TC_OK);
   }
+  ck_assert_int_eq(
+      tc_events_publish(ctx, "payments.captured", NULL,
+                        "{\"payment_id\":\"p1\",\"order_id\":\"o-0\","
+                        "\"amount\":4990,\"currency\":\"BRL\"}",
+                        NULL),
+      TC_OK);
+  /* The same order confirmed again through payments (with the user): one
+   * confirmation all the same. */
+  snprintf(p, sizeof(p),
+           "{\"order_id\":\"o-0\",\"number\":\"TC-0\",\"user_id\":\"%s\","
+           "\"currency\":\"BRL\",\"total\":4990}",
+           user);
+  ck_assert_int_eq(tc_events_publish(ctx, "payments.captured", NULL, p, NULL),
+                   TC_OK);
   snprintf(p, sizeof(p),
            "{\"user_id\":\"%s\",\"client_ip\":\"203.0.113.7\","
            "\"new_device\":true}",
@@ -830,7 +852,7 @@ START_TEST(events_become_notifications) {
                    TC_OK);
   size_t handled = 0;
   ck_assert_int_eq(tc_notify_consume_events(ctx, 100, &handled), TC_OK);
-  ck_assert_int_gt(handled, 9);
+  ck_assert_int_gt(handled, 10);
   /* Redelivery of nothing: consuming again finds nothing. */
   ck_assert_int_eq(tc_notify_consume_events(ctx, 100, &handled), TC_OK);
   ck_assert_int_eq(handled, 0);
@@ -852,6 +874,7 @@ START_TEST(events_become_notifications) {
   ck_assert_int_eq(has(&t, "new_login", TC_NOTIFY_EMAIL), 1);
   ck_assert_int_eq(has(&t, "password_reset", TC_NOTIFY_EMAIL), 1);
   ck_assert_int_eq(t.n, 1 + 2 * 4 + 2 + 1);
+  ck_assert_str_eq(t.recipients[t.n - 1], "dora@example.com");
   size_t n = 0;
   ck_assert_int_eq(tc_notify_process(ctx, 100, &n), TC_OK);
   ck_assert_int_eq(f.calls, 7); /* the e-mails; in-app went to the inbox */
@@ -863,6 +886,12 @@ START_TEST(events_become_notifications) {
   memset(&t, 0, sizeof(t));
   tc_notify_history_list(NULL, ctx, &sys, user, NULL, 1, tpl_cb, &t);
   ck_assert_str_eq(t.names[0], "password_reset");
+  ck_assert_str_eq(t.subjects[0], "Redefinição de senha");
+  /* The confirmation carries the formatted total from the event. */
+  int conf = 0;
+  for (int i = 0; i < f.calls; i++)
+    if (strstr(f.bodies[i], "pedido TC-0 (total 49.90 BRL)")) conf++;
+  ck_assert_int_eq(conf, 1);
   tt_ctx_free(ctx, dir);
 }
 END_TEST

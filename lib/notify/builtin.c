@@ -3,8 +3,8 @@
  * A stored template of the same (name, channel, locale) overrides one.
  *
  * Variables the event consumer provides (events.c): user.name,
- * user.email, order.id, order.number, token, expires_minutes, login.ip,
- * login.at.
+ * user.email, order.id, order.number, order.total, order.tracking, token,
+ * expires_minutes, login.ip, login.at.
  */
 #include <strings.h>
 
@@ -23,17 +23,19 @@ const tc_notify_template tc__notify_builtin[] = {
     /* ---- order confirmation (orders.paid / payments.captured) ---- */
     {"order_confirmation", E, "en", "Order {{order.number}} confirmed",
      "Hi {{user.name}},\n\nwe received the payment for your order "
-     "{{order.number}}. We will let you know when it ships.\n\nTechCorp\n",
+     "{{order.number}} (total {{order.total}}). We will let you know when it "
+     "ships.\n\nTechCorp\n",
      HEAD "Hi {{user.name}},</p><p>we received the payment for your order "
-          "<b>{{order.number}}</b>. We will let you know when it "
-          "ships." TAIL,
+          "<b>{{order.number}}</b> (total {{order.total}}). We will let you "
+          "know when it ships." TAIL,
      1, 0},
     {"order_confirmation", E, "pt-BR", "Pedido {{order.number}} confirmado",
      "Olá, {{user.name}}!\n\nRecebemos o pagamento do seu pedido "
-     "{{order.number}}. Avisaremos quando ele for enviado.\n\nTechCorp\n",
+     "{{order.number}} (total {{order.total}}). Avisaremos quando ele for "
+     "enviado.\n\nTechCorp\n",
      HEAD "Olá, {{user.name}}!</p><p>Recebemos o pagamento do seu pedido "
-          "<b>{{order.number}}</b>. Avisaremos quando ele for "
-          "enviado." TAIL,
+          "<b>{{order.number}}</b> (total {{order.total}}). Avisaremos quando "
+          "ele for enviado." TAIL,
      1, 0},
     {"order_confirmation", I, "en", "Order {{order.number}} confirmed",
      "Payment received for order {{order.number}}.", NULL, 1, 0},

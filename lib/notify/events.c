@@ -5,13 +5,17 @@
  * channels, an optional payload flag that must be true, and how to build
  * the template variables (kind). Payload fields read, by kind (the first
  * present wins), so aligning with a module's events is a one-line change:
- *   all:   user_id | customer_id; locale; email; name
- *   order: order_id | id;  number | order_number (falls back to the id)
+ *   all:   user_id | customer_id (an event without one is skipped:
+ *          payments.* carry only the order); locale; email |
+ *          customer_email; name | customer_name
+ *   order: order_id | id;  number | order_number (falls back to the id);
+ *          total + currency (as order.total, "49.90 BRL"); tracking
  *   token: verification_token | reset_token | token; expires_ms
  *   login: client_ip | ip; at (ms; else the event's publish time)
- * Idempotency keys: order messages use "<template>:<order id>:<channel>"
- * (orders.paid and payments.captured of one order notify once); the rest
- * "<template>:<event id>:<channel>".
+ * Idempotency keys: confirmation, shipped and delivered use
+ * "<template>:<order id>:<channel>" (orders.paid and payments.captured of
+ * one order notify once); the rest "<template>:<event id>:<channel>" (a
+ * second failed payment of one order is a second message).
  */
 #include <stdio.h>
 #include <time.h>
@@ -19,7 +23,8 @@
 #include "notify_priv.h"
 #include "users/users_internal.h"
 
-typedef enum rule_kind { K_ORDER, K_TOKEN, K_LOGIN } rule_kind;
+/* K_ORDER: order variables, keyed by order; K_ORDER_EV: keyed by event. */
+typedef enum rule_kind { K_ORDER, K_ORDER_EV, K_TOKEN, K_LOGIN } rule_kind;
 
 #define CH(c) (1u << (c))
 #define EMAIL_INAPP (CH(TC_NOTIFY_EMAIL) | CH(TC_NOTIFY_IN_APP))
@@ -28,6 +33,8 @@ static const tc_notify_event_rule rules[] = {
     {"orders.paid", "order_confirmation", TC_NOTIFY_TRANSACTIONAL, EMAIL_INAPP,
      NULL},
     {"payments.captured", "order_confirmation", TC_NOTIFY_TRANSACTIONAL,
+     EMAIL_INAPP, NULL},
+    {"orders.payment_failed", "payment_failed", TC_NOTIFY_TRANSACTIONAL,
      EMAIL_INAPP, NULL},
     {"payments.failed", "payment_failed", TC_NOTIFY_TRANSACTIONAL, EMAIL_INAPP,
      NULL},
@@ -46,8 +53,12 @@ static const tc_notify_event_rule rules[] = {
     {"auth.login_succeeded", "new_login", TC_NOTIFY_SECURITY, EMAIL_INAPP,
      "new_device"},
 };
-static const rule_kind kinds[] = {K_ORDER, K_ORDER, K_ORDER, K_ORDER, K_ORDER,
-                                  K_TOKEN, K_TOKEN, K_TOKEN, K_TOKEN, K_LOGIN};
+static const rule_kind kinds[] = {K_ORDER, K_ORDER, K_ORDER_EV, K_ORDER_EV,
+                                  K_ORDER, K_ORDER, K_TOKEN,    K_TOKEN,
+                                  K_TOKEN, K_TOKEN, K_LOGIN};
+_Static_assert(sizeof(kinds) / sizeof(kinds[0]) ==
+                   sizeof(rules) / sizeof(rules[0]),
+               "one kind per rule");
 
 #define NRULES (sizeof(rules) / sizeof(rules[0]))
 
@@ -79,8 +90,17 @@ static cJSON *variables(tc_ctx *ctx, rule_kind kind, const cJSON *p,
   cJSON *v = cJSON_CreateObject();
   bool ok = v != NULL;
   *order_id = NULL;
-  if (ok && kind == K_ORDER) {
+  if (ok && (kind == K_ORDER || kind == K_ORDER_EV)) {
+    static const char *const trk[] = {"tracking", NULL};
+    static const char *const cur[] = {"currency", NULL};
     const char *id = str(p, oid), *num = str(p, onum);
+    const char *tracking = str(p, trk), *currency = str(p, cur);
+    const cJSON *total = cJSON_GetObjectItemCaseSensitive(p, "total");
+    char money[64] = "";
+    tc_money m;
+    if (cJSON_IsNumber(total) && currency &&
+        tc_money_make(&m, (int64_t)total->valuedouble, currency) == TC_OK)
+      tc_money_format(money, sizeof(money), &m);
     cJSON *o = cJSON_AddObjectToObject(v, "order");
     if (!id) {
       cJSON_Delete(v);
@@ -88,8 +108,10 @@ static cJSON *variables(tc_ctx *ctx, rule_kind kind, const cJSON *p,
                  msg->topic);
       return NULL;
     }
-    *order_id = id;
-    ok = o && add(o, "id", id) && add(o, "number", num ? num : id);
+    if (kind == K_ORDER) *order_id = id;
+    ok = o && add(o, "id", id) && add(o, "number", num ? num : id) &&
+         add(o, "tracking", tracking ? tracking : "") &&
+         (!money[0] || add(o, "total", money));
   } else if (ok && kind == K_TOKEN) {
     const char *t = str(p, tok);
     if (!t) {
@@ -136,13 +158,15 @@ static cJSON *variables(tc_ctx *ctx, rule_kind kind, const cJSON *p,
 static int apply_rule(tc_ctx *ctx, size_t ri, const tc_queue_message *msg,
                       const cJSON *p) {
   static const char *const uid[] = {"user_id", "customer_id", NULL};
-  static const char *const em[] = {"email", NULL};
+  static const char *const em[] = {"email", "customer_email", NULL};
   static const char *const loc[] = {"locale", NULL};
   const tc_notify_event_rule *r = &rules[ri];
   const char *user_id = str(p, uid);
-  if (!user_id || tc_id_check(user_id))
-    return tc__seterr(ctx, TC_EINVAL, "user_id", "event %s has no user_id",
-                      msg->topic);
+  if (!user_id || tc_id_check(user_id)) {
+    tc__log(ctx, TC_LOG_DEBUG, "notify", "event %s (%s) names no user: skipped",
+            msg->id, msg->topic);
+    return TC_OK;
+  }
   const char *order_id = NULL;
   cJSON *vars = variables(ctx, kinds[ri], p, msg, &order_id);
   if (!vars) return tc_errcode(ctx);
@@ -151,7 +175,7 @@ static int apply_rule(tc_ctx *ctx, size_t ri, const tc_queue_message *msg,
   cJSON *uo = rc == TC_OK ? cJSON_AddObjectToObject(vars, "user") : NULL;
   if (rc == TC_OK) {
     const char *name = u.name[0] ? u.name : NULL;
-    static const char *const nm[] = {"name", NULL};
+    static const char *const nm[] = {"name", "customer_name", NULL};
     if (!name) name = str(p, nm);
     char local[256];
     snprintf(local, sizeof(local), "%s", u.email);

@@ -77,7 +77,8 @@ int tc_notify_history_list(char *next, tc_ctx *ctx, const tc_principal *who,
                       "limit must be between 1 and 100");
   if (after && *after && tc_id_check(after))
     return tc__seterr(ctx, TC_EINVAL, "after", "after is not a cursor");
-  const char *cur = after && *after ? after : "~";
+  const char *cur =
+      after && *after ? after : "ffffffff-ffff-ffff-ffff-ffffffffffff";
   hist h = {cb, payload, 0, limit, next};
   if (user_id) {
     tc_value p[] = {TC_VAL_TEXT(user_id), TC_VAL_TEXT(cur),

@@ -132,8 +132,9 @@ int tc_notify_inbox_list(char *next, tc_ctx *ctx, const tc_principal *who,
                       "limit must be between 1 and 100");
   if (after && *after && tc_id_check(after))
     return tc__seterr(ctx, TC_EINVAL, "after", "after is not a cursor");
-  /* "~" sorts after every id: no cursor means from the newest. */
-  const char *cur = after && *after ? after : "~";
+  /* The largest id: no cursor means from the newest. */
+  const char *cur =
+      after && *after ? after : "ffffffff-ffff-ffff-ffff-ffffffffffff";
   inbox_list l = {cb, payload, 0, limit, next};
   tc_value p[] = {TC_VAL_TEXT(user_id), TC_VAL_TEXT(cur),
                   TC_VAL_INT((int64_t)limit)};

@@ -249,6 +249,12 @@ static int message_id(const tc_queue_message *msg, char id[TC_ID_STRLEN + 1]) {
 /* Handle one taken message; it is always answered (or released). */
 static int handle(tc_ctx *ctx, tc__notify_state *st, tc_queue_message *msg) {
   char id[TC_ID_STRLEN + 1];
+  /* Someone else subscribed our group to more topics: not ours to send. */
+  if (strcmp(msg->topic, TC__NOTIFY_TOPIC)) {
+    tc__log(ctx, TC_LOG_WARN, "notify", "group %s got a %s event; dropped",
+            TC__NOTIFY_GROUP, msg->topic);
+    return answer(ctx, tc_events_ack(ctx, msg));
+  }
   if (message_id(msg, id)) return bury(ctx, msg, "payload has no message id");
   wmsg m;
   int rc = load(ctx, id, &m);
