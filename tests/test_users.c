@@ -660,6 +660,18 @@ START_TEST(preferences_are_typed) {
   int i = hist_find(&h, "preferences.currency");
   ck_assert_str_eq(h.old_v[i], "BRL");
   ck_assert(h.new_null[i]);
+  char val[64];
+  ck_assert_int_eq(
+      tc__users_get_pref(ctx, u.id, "opt_out_sms", val, sizeof(val)), TC_OK);
+  ck_assert_str_eq(val, "true");
+  ck_assert_int_eq(tc__users_get_pref(ctx, u.id, "locale", val, sizeof(val)),
+                   TC_OK);
+  ck_assert_str_eq(val, "en-GB");
+  ck_assert_int_eq(
+      tc__users_get_pref(ctx, u.id, "opt_out_push", val, sizeof(val)),
+      TC_ENOTFOUND);
+  ck_assert_int_eq(tc__users_get_pref(ctx, u.id, "shoe", val, sizeof(val)),
+                   TC_EINVAL);
   tc_pref_type t;
   ck_assert_int_eq(tc_users_pref_type(&t, "marketing_opt_in"), TC_OK);
   ck_assert_int_eq(t, TC_PREF_BOOL);

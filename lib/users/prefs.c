@@ -266,3 +266,18 @@ int tc__users_prefs_erase(tc_ctx *ctx, const char *user_id) {
   return tc__db_exec(ctx, "DELETE FROM users_prefs WHERE user_id = ?", p, 1,
                      NULL, NULL, NULL);
 }
+
+int tc__users_get_pref(tc_ctx *ctx, const char *user_id, const char *key,
+                       char *out, size_t out_size) {
+  if (out && out_size) out[0] = '\0';
+  int i = def_index(key);
+  if (i < 0) return tc__seterr(ctx, TC_EINVAL, "key", "unknown preference key");
+  tc_user u;
+  pref_values pv;
+  int rc = tc__users_load(ctx, user_id, &u);
+  if (rc == TC_OK) rc = load_values(ctx, &u, &pv);
+  if (rc) return rc;
+  if (!pv.set[i]) return TC_ENOTFOUND;
+  if (out && out_size) snprintf(out, out_size, "%s", pv.v[i]);
+  return TC_OK;
+}

@@ -32,4 +32,14 @@ typedef struct tc__user_brief {
 /* TC_OK, or TC_ENOTFOUND (message set, naming the id). */
 int tc__users_get_brief(tc_ctx *ctx, const char *user_id, tc__user_brief *out);
 
+/* ---- appended by the users module ---- */
+
+/* One preference of a user as text ("true"/"false" for booleans) into
+ * out: TC_OK, TC_ENOTFOUND (no message) when the user has not set it,
+ * TC_EINVAL naming "key" for a key the module does not know. For notify
+ * (opt_out_email, opt_out_sms, opt_out_push, opt_out_in_app,
+ * marketing_opt_in) and others (currency, timezone, locale). */
+int tc__users_get_pref(tc_ctx *ctx, const char *user_id, const char *key,
+                       char *out, size_t out_size);
+
 #endif
