@@ -23,6 +23,7 @@
 #include "adapters.h"
 #include "events.h"
 #include "api.h"
+#include "users.h"
 #include "catalog.h"
 #include "inventory.h"
 #include "payments.h"

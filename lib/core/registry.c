@@ -6,6 +6,7 @@
 #include "api_internal.h"
 
 extern const tc__schema_module tc__schema_queue;
+extern const tc__schema_module tc__schema_users;
 extern const tc__schema_module tc__schema_catalog;
 extern const tc__schema_module tc__schema_inventory;
 extern const tc__schema_module tc__schema_payments;
@@ -15,6 +16,7 @@ extern const tc__schema_module tc__schema_search;
 
 const tc__schema_module *const tc__schema_modules[] = {
     &tc__schema_queue,
+    &tc__schema_users,
     &tc__schema_catalog,
     &tc__schema_inventory,
     &tc__schema_payments,
@@ -26,6 +28,7 @@ const size_t tc__schema_module_count =
     sizeof(tc__schema_modules) / sizeof(tc__schema_modules[0]);
 
 extern const tc__api_module tc__api_system;
+extern const tc__api_module tc__api_users;
 extern const tc__api_module tc__api_catalog;
 extern const tc__api_module tc__api_inventory;
 extern const tc__api_module tc__api_payments;
@@ -35,6 +38,7 @@ extern const tc__api_module tc__api_search;
 
 const tc__api_module *const tc__api_modules[] = {
     &tc__api_system,
+    &tc__api_users,
     &tc__api_catalog,
     &tc__api_inventory,
     &tc__api_payments,
