@@ -147,8 +147,12 @@ TC_EXTERN int tc_payments_authorize(tc_payment *out, tc_ctx *ctx,
 TC_EXTERN int tc_payments_capture(tc_payment *out, tc_ctx *ctx,
                                   const char *payment_id, int64_t amount);
 
-/** Void an authorization that was not captured. Voiding a voided payment
- *  is TC_OK (idempotent); from any other state TC_ESTATE. */
+/**
+ * Void an authorization that was not captured. An authorization still in
+ * flight (pending) is settled first, so funds held at the provider are not
+ * missed. Voiding a voided or failed payment is TC_OK (nothing is held);
+ * from captured or later TC_ESTATE naming both states.
+ */
 TC_EXTERN int tc_payments_void(tc_payment *out, tc_ctx *ctx,
                                const char *payment_id);
 
