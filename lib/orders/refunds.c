@@ -70,10 +70,10 @@ int tc_orders_transition(tc_order **out, tc_ctx *ctx, const tc_principal *who,
                       "cancel or refund",
                       f ? f : "?", t ? t : "an unknown state");
   }
+  if ((rc = tc__ord_check_rule(ctx, from, to, mask))) return rc;
   if (to == TC_ORDER_SHIPPED &&
       (rc = tc__ord_check_text(ctx, "tracking", tracking, 128, true)))
     return rc;
-  if ((rc = tc__ord_check_rule(ctx, from, to, mask))) return rc;
   if (to == TC_ORDER_FULFILLING) {
     /* Goods leave only against captured money. */
     tc__payment_info info;
