@@ -204,6 +204,47 @@ START_TEST(smtp_refusals_are_classified) {
 }
 END_TEST
 
+START_TEST(smtp_takes_the_module_sender) {
+  tt_smtp_sink sink;
+  ck_assert_int_eq(tt_smtp_sink_start(&sink), 0);
+  char url[64];
+  snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", sink.port);
+  tc_notify_smtp_options so = TC_NOTIFY_SMTP_OPTIONS_INIT;
+  so.url = url; /* no from: the module's sender */
+  tc_notifier *smtp = NULL;
+  ck_assert_int_eq(tc_notify_smtp_new(&smtp, &so), TC_OK);
+  tt_clock_init(&clk, T0);
+  tc_ctx *ctx = tt_ctx_new(dir, sizeof(dir), &clk);
+  tc_notify_options o = TC_NOTIFY_OPTIONS_INIT;
+  o.channels[TC_NOTIFY_EMAIL].notifier = smtp;
+  o.sender = "Shop <shop@techcorp.example>";
+  ck_assert_int_eq(tc_notify_configure(ctx, &o), TC_OK);
+  tc_notify_request q = TC_NOTIFY_REQUEST_INIT;
+  q.template_name = "order_delivered";
+  q.recipient = "c@example.com";
+  q.variables = "{\"user\":{\"name\":\"C\"},\"order\":{\"number\":\"9\"}}";
+  tc_notify_result r;
+  ck_assert_int_eq(tc_notify_send(&r, ctx, &q), TC_OK);
+  size_t n = 0;
+  ck_assert_int_eq(tc_notify_process(ctx, 5, &n), TC_OK);
+  ck_assert_int_eq(status_of(ctx, r.id).status, TC_NOTIFY_SENT);
+  ck_assert_int_eq(sink.count, 1);
+  ck_assert_ptr_nonnull(
+      strstr(sink.msgs[0].mail_from, "<shop@techcorp.example>"));
+  ck_assert_ptr_nonnull(
+      strstr(sink.msgs[0].data, "From: Shop <shop@techcorp.example>\r\n"));
+  ck_assert_ptr_nonnull(
+      strstr(sink.msgs[0].data, "Subject: Order 9 delivered\r\n"));
+  /* A sender without '@' is refused by configure. */
+  o.sender = "nobody";
+  ck_assert_int_eq(tc_notify_configure(ctx, &o), TC_EINVAL);
+  ck_assert_str_eq(tc_errfield(ctx), "sender");
+  tt_ctx_free(ctx, dir);
+  smtp->free(smtp->self);
+  tt_smtp_sink_stop(&sink);
+}
+END_TEST
+
 static const char secret[] = "0123456789abcdef-test-secret";
 
 static tc_notifier *http_notifier(int port) {
@@ -360,6 +401,7 @@ static Suite *suite(void) {
   tcase_set_timeout(t, 60);
   tcase_add_test(t, smtp_delivers_mime_message);
   tcase_add_test(t, smtp_refusals_are_classified);
+  tcase_add_test(t, smtp_takes_the_module_sender);
   tcase_add_test(t, http_delivers_signed_json);
   tcase_add_test(t, http_500_is_transient_400_permanent);
   tcase_add_test(t, log_notifier_never_writes_body);

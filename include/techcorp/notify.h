@@ -462,8 +462,10 @@ TC_EXTERN int tc_notify_log_new(tc_notifier **out, tc_ctx *ctx, FILE *fp);
  *  free). */
 typedef struct tc_notify_smtp_options {
   uint32_t version;
-  const char *url;      /**< "smtp://host:25", "smtps://host:465" */
-  const char *from;     /**< envelope and header From: "Name <a@b>" */
+  const char *url; /**< "smtp://host:25", "smtps://host:465" */
+  /** Envelope and header From, "Name <a@b>"; NULL: the notify module's
+   *  sender (tc_notify_options.sender, passed in the metadata). */
+  const char *from;
   const char *username; /**< NULL: no AUTH */
   const char *password;
   /** Require STARTTLS on smtp:// (TLS is always verified: peer and host). */
@@ -488,7 +490,9 @@ typedef struct tc_notify_smtp_options {
  * a MIME multipart/alternative body (text/plain and text/html, UTF-8,
  * quoted-printable). Connection failures and 4xx replies are transient,
  * 5xx replies permanent. SMTP does not honour idempotency keys: configure
- * its channel with idempotent = 0. TC_EINVAL naming the option.
+ * its channel with idempotent = 0. TC_EINVAL for a bad option, with the
+ * message in tc_last_error_message(). *out is freed through its free
+ * method; usable from one thread at a time.
  */
 TC_EXTERN int tc_notify_smtp_new(tc_notifier **out,
                                  const tc_notify_smtp_options *opts);
@@ -517,7 +521,9 @@ typedef struct tc_notify_http_options {
  * v1=<hex HMAC-SHA256(secret, "<t>.<body>")>. 2xx: sent (the reply's
  * JSON "id", if any, is the provider reference); 429, 5xx, connection
  * failures: TC_EUNAVAILABLE; timeouts: TC_ETIMEOUT; other 4xx:
- * TC_EPROVIDER (permanent). Serves every channel.
+ * TC_EPROVIDER (permanent). Serves every channel. TC_EINVAL for a bad
+ * option (message in tc_last_error_message()). *out is freed through its
+ * free method; usable from one thread at a time.
  */
 TC_EXTERN int tc_notify_http_new(tc_notifier **out,
                                  const tc_notify_http_options *opts);

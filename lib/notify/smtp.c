@@ -15,7 +15,7 @@
 
 typedef struct smtp {
   tc_notifier port;
-  char *url, *from, *from_addr, *domain, *username, *password, *ca_file;
+  char *url, *from, *from_addr, *username, *password, *ca_file;
   size_t password_len;
   int starttls;
   long timeout_ms, connect_timeout_ms;
@@ -37,7 +37,6 @@ static void smtp_free(void *self) {
   free(s->url);
   free(s->from);
   free(s->from_addr);
-  free(s->domain);
   free(s->username);
   free(s->password);
   free(s->ca_file);
@@ -87,8 +86,9 @@ static int put_from(tc_buf *b, const char *from, const char *addr) {
   return rc;
 }
 
-static int build(const smtp *s, const tc_notification *n, tc_buf *b,
-                 char *msgid, size_t msgid_size) {
+static int build(const smtp *s, const tc_notification *n, const char *from,
+                 const char *from_addr, tc_buf *b, char *msgid,
+                 size_t msgid_size) {
   unsigned char h[16];
   char hex[33], date[64];
   const char *key = n->idempotency_key ? n->idempotency_key : n->id;
@@ -96,12 +96,14 @@ static int build(const smtp *s, const tc_notification *n, tc_buf *b,
                      NULL, 0);
   sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
   /* Same key, same Message-ID: receivers can drop a duplicate. */
-  snprintf(msgid, msgid_size, "<%s@%s>", hex, s->domain);
+  const char *at = strrchr(from_addr, '@');
+  snprintf(msgid, msgid_size, "<%s@%.200s>", hex,
+           at && at[1] ? at + 1 : "localhost");
   tc__mime_date(date, sizeof(date), s->clock.now_ms(s->clock.self));
   int rc = tc_buf_puts(b, "Date: ");
   if (!rc) rc = tc_buf_puts(b, date);
   if (!rc) rc = tc_buf_puts(b, "\r\nFrom: ");
-  if (!rc) rc = put_from(b, s->from, s->from_addr);
+  if (!rc) rc = put_from(b, from, from_addr);
   if (!rc) rc = tc_buf_puts(b, "\r\nTo: <");
   if (!rc) rc = tc_buf_puts(b, n->recipient);
   if (!rc) rc = tc_buf_puts(b, ">\r\nSubject: ");
@@ -171,17 +173,36 @@ static int smtp_send(void *self, const tc_notification *n, char *ref,
     snprintf(err, err_size, "recipient is not an e-mail address");
     return TC_EINVAL;
   }
+  /* From: the notifier's own, else the module's sender (metadata). */
+  char mfrom[256] = "", maddr[256] = "";
+  const char *from = s->from, *from_addr = s->from_addr;
+  if (!from) {
+    cJSON *mo = n->metadata ? cJSON_Parse(n->metadata) : NULL;
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(mo, "from");
+    if (cJSON_IsString(f)) snprintf(mfrom, sizeof(mfrom), "%s", f->valuestring);
+    cJSON_Delete(mo);
+    char *a = mfrom[0] ? addr_of(mfrom) : NULL;
+    if (a) snprintf(maddr, sizeof(maddr), "%s", a);
+    free(a);
+    from = mfrom;
+    from_addr = maddr;
+  }
+  if (!strchr(from_addr, '@') || strpbrk(from, "\r\n") ||
+      strpbrk(from_addr, "<>\r\n ")) {
+    snprintf(err, err_size, "no valid From address");
+    return TC_EINVAL;
+  }
   tc_buf b = TC_BUF_INIT;
-  char msgid[128];
-  if (build(s, n, &b, msgid, sizeof(msgid))) {
+  char msgid[300];
+  if (build(s, n, from, from_addr, &b, msgid, sizeof(msgid))) {
     tc_buf_dispose(&b);
     snprintf(err, err_size, "out of memory");
     return TC_EUNAVAILABLE;
   }
   CURL *c = curl_easy_init();
-  char rcpt[TC__NOTIFY_RECIPIENT_MAX + 3], from[300];
+  char rcpt[TC__NOTIFY_RECIPIENT_MAX + 3], envfrom[300];
   snprintf(rcpt, sizeof(rcpt), "<%s>", n->recipient);
-  snprintf(from, sizeof(from), "<%s>", s->from_addr);
+  snprintf(envfrom, sizeof(envfrom), "<%s>", from_addr);
   struct curl_slist *to = c ? curl_slist_append(NULL, rcpt) : NULL;
   if (!c || !to) {
     curl_slist_free_all(to);
@@ -197,7 +218,7 @@ static int smtp_send(void *self, const tc_notification *n, char *ref,
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 #endif
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+  curl_easy_setopt(c, CURLOPT_MAIL_FROM, envfrom);
   curl_easy_setopt(c, CURLOPT_MAIL_RCPT, to);
   curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
   curl_easy_setopt(c, CURLOPT_READDATA, &r);
@@ -239,8 +260,8 @@ int tc_notify_smtp_new(tc_notifier **out, const tc_notify_smtp_options *o) {
       (strncmp(o->url, "smtp://", 7) && strncmp(o->url, "smtps://", 8)))
     return tc__set_thread_error(TC_EINVAL,
                                 "url must start with smtp:// or smtps://");
-  if (!o->from || !strchr(o->from, '@') || strpbrk(o->from, "\r\n") ||
-      strlen(o->from) > 250)
+  if (o->from && (!strchr(o->from, '@') || strpbrk(o->from, "\r\n") ||
+                  strlen(o->from) > 250))
     return tc__set_thread_error(TC_EINVAL, "from must be an address");
   if (o->timeout_ms < 0 || o->connect_timeout_ms < 0)
     return tc__set_thread_error(TC_EINVAL, "timeouts must not be negative");
@@ -252,9 +273,7 @@ int tc_notify_smtp_new(tc_notifier **out, const tc_notify_smtp_options *o) {
   }
   s->url = xstrdup(o->url);
   s->from = xstrdup(o->from);
-  s->from_addr = addr_of(o->from);
-  const char *at = s->from_addr ? strrchr(s->from_addr, '@') : NULL;
-  s->domain = xstrdup(at && at[1] ? at + 1 : "localhost");
+  s->from_addr = o->from ? addr_of(o->from) : NULL;
   s->username = xstrdup(o->username);
   s->password = xstrdup(o->password);
   s->password_len = o->password ? strlen(o->password) : 0;
@@ -268,7 +287,7 @@ int tc_notify_smtp_new(tc_notifier **out, const tc_notify_smtp_options *o) {
     s->clock.version = TC_CLOCK_VERSION;
     s->clock.now_ms = sys_now;
   }
-  if (!s->url || !s->from || !s->from_addr || !s->domain ||
+  if (!s->url || (o->from && (!s->from || !s->from_addr)) ||
       (o->username && !s->username) || (o->password && !s->password) ||
       (o->ca_file && !s->ca_file)) {
     smtp_free(s);

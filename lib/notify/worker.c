@@ -181,10 +181,20 @@ static int deliver(tc_ctx *ctx, tc__notify_state *st, tc_queue_message *msg,
                    wmsg *m, tc_notifier *nt) {
   int rc = crash(ctx, st, msg, TC__NOTIFY_AFTER_CLAIM);
   if (rc) return rc;
-  char meta[256];
-  snprintf(meta, sizeof(meta),
-           "{\"template\":\"%s\",\"category\":\"%s\",\"user_id\":\"%s\"}",
-           m->tname, m->category, m->user_id);
+  /* Metadata for the notifier: what it may want besides the message (the
+   * SMTP notifier takes the module's sender from here). */
+  cJSON *mo = cJSON_CreateObject();
+  char *meta = NULL;
+  if (mo && cJSON_AddStringToObject(mo, "template", m->tname) &&
+      cJSON_AddStringToObject(mo, "category", m->category) &&
+      cJSON_AddStringToObject(mo, "user_id", m->user_id) &&
+      cJSON_AddStringToObject(mo, "from", st->sender))
+    meta = cJSON_PrintUnformatted(mo);
+  cJSON_Delete(mo);
+  if (!meta) {
+    tc_events_release(ctx, msg);
+    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  }
   tc_notification n = {1,
                        m->id,
                        m->channel,
@@ -196,6 +206,7 @@ static int deliver(tc_ctx *ctx, tc__notify_state *st, tc_queue_message *msg,
                        meta};
   char ref[256] = "", err[256] = "";
   int sent = nt->send(nt->self, &n, ref, sizeof(ref), err, sizeof(err));
+  cJSON_free(meta);
   ref[sizeof(ref) - 1] = err[sizeof(err) - 1] = '\0';
   if (!err[0] && sent) snprintf(err, sizeof(err), "%s", tc_strerror(sent));
   if ((rc = crash(ctx, st, msg, TC__NOTIFY_AFTER_SEND))) return rc;
