@@ -490,7 +490,7 @@ START_TEST(bearer_refused) {
   caller.bearer = "";
   expect(ctx, &caller, "system.version", "{}", TC_EUNAUTHENTICATED,
          "{\"error\":{\"code\":\"unauthenticated\",\"message\":\"invalid "
-         "bearer token\"}}");
+         "bearer token: the token is empty\"}}");
   /* both a bearer and a principal */
   tc_principal sys = tt_system();
   caller.bearer = "x";

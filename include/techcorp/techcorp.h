@@ -24,6 +24,7 @@
 #include "events.h"
 #include "api.h"
 #include "users.h"
+#include "auth.h"
 #include "catalog.h"
 #include "inventory.h"
 #include "payments.h"

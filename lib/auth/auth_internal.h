@@ -43,7 +43,21 @@ int tc__auth_forget_user(tc_ctx *ctx, const char *user_id);
  * "" for resources with no owner)? Customers act only on their own;
  * support reads everything; admin and system do everything. TC_OK, or
  * TC_EUNAUTHENTICATED (anonymous) / TC_EDENIED with the message set. */
-int tc__auth_authorize(tc_ctx *ctx, const tc_principal *who,
-                       const char *action, const char *owner_user_id);
+int tc__auth_authorize(tc_ctx *ctx, const tc_principal *who, const char *action,
+                       const char *owner_user_id);
+
+/* ---- appended by the auth module ---- */
+
+/* A password reset (the users module has checked the reset token): set
+ * the new password (policy applies, field "password"), revoke every
+ * session and emit auth.password_reset, in one transaction (the caller's
+ * if one is open). */
+int tc__auth_reset_password(tc_ctx *ctx, const char *user_id,
+                            const char *password);
+
+/* The module's schema and JSON API (listed in lib/core/registry.c). */
+extern const tc__schema_module tc__schema_auth;
+struct tc__api_module;
+extern const struct tc__api_module tc__api_auth;
 
 #endif

@@ -601,15 +601,7 @@ int tc__api_validate(tc_ctx *ctx, const cJSON *object, const tc__field *fields,
 /* ---- callers and access -----------------------------------------------------
  */
 
-/* Kept apart so the auth module can take it over: until then no bearer
- * token can be verified, so every one is refused. */
-int tc__api_resolve_bearer(tc_ctx *ctx, const char *bearer,
-                           const tc_caller *caller, tc_principal *out) {
-  (void)bearer;
-  (void)caller;
-  (void)out;
-  return tc__seterr(ctx, TC_EUNAUTHENTICATED, NULL, "invalid bearer token");
-}
+/* tc__api_resolve_bearer() is the auth module's (lib/auth/api.c). */
 
 static int resolve_caller(tc_ctx *ctx, const tc_caller *caller,
                           tc_principal *who) {
@@ -816,7 +808,10 @@ static int call(tc_buf *out, tc_ctx *ctx, const tc_caller *caller,
   if (!rc) rc = resolve_caller(ctx, caller, &who);
   if (!rc) rc = tc__api_check_access(ctx, m, &who);
   if (!rc) rc = tc__api_validate(ctx, req, m->request, NULL);
+  /* Handlers read client_ip / user_agent from here (auth throttling). */
+  ctx->caller = caller;
   if (!rc) rc = run_method(out, ctx, m, &who, req);
+  ctx->caller = NULL;
   cJSON_Delete(req);
   return rc;
 }

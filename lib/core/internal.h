@@ -36,6 +36,9 @@ struct tc_ctx {
   /* Per-module state, created on first use and freed with the context. */
   void *module_state[16];
   void (*module_state_free[16])(tc_ctx *ctx, void *state);
+  /* The caller of the tc_api_call() running now (client_ip, user_agent
+   * for throttling and session records), NULL outside one. Borrowed. */
+  const struct tc_caller *caller;
 };
 
 /* Slots of module_state; one per module that needs one. */

@@ -7,6 +7,7 @@
 
 extern const tc__schema_module tc__schema_queue;
 extern const tc__schema_module tc__schema_users;
+extern const tc__schema_module tc__schema_auth;
 extern const tc__schema_module tc__schema_catalog;
 extern const tc__schema_module tc__schema_inventory;
 extern const tc__schema_module tc__schema_payments;
@@ -17,6 +18,7 @@ extern const tc__schema_module tc__schema_search;
 const tc__schema_module *const tc__schema_modules[] = {
     &tc__schema_queue,
     &tc__schema_users,
+    &tc__schema_auth,
     &tc__schema_catalog,
     &tc__schema_inventory,
     &tc__schema_payments,
@@ -29,6 +31,7 @@ const size_t tc__schema_module_count =
 
 extern const tc__api_module tc__api_system;
 extern const tc__api_module tc__api_users;
+extern const tc__api_module tc__api_auth;
 extern const tc__api_module tc__api_catalog;
 extern const tc__api_module tc__api_inventory;
 extern const tc__api_module tc__api_payments;
@@ -39,6 +42,7 @@ extern const tc__api_module tc__api_search;
 const tc__api_module *const tc__api_modules[] = {
     &tc__api_system,
     &tc__api_users,
+    &tc__api_auth,
     &tc__api_catalog,
     &tc__api_inventory,
     &tc__api_payments,
