@@ -2,10 +2,11 @@
  * examples/demo.c - the main job: walks the seed's flows through the
  * library on a fresh SQLite file and prints each step.
  *
- * It grows as the domain modules land; today it shows the foundation the
- * flows run on: a context over a new database (schema migrated), the JSON
- * API, and an event going through the durable queue the way the order flow's
- * events will (publish inside a transaction, consume, retry, dead letter).
+ * The walk: the foundation (a context over a new database, the JSON API,
+ * an event through the durable queue), then the seed's three flows -
+ * authentication (users and auth), order (catalog, inventory, orders,
+ * payments, and the notifications the flow produced) and search. Each part
+ * lives in its own examples/demo_<module>.c.
  *
  * Usage: demo [DATABASE-FILE]   (default: a new file in the current dir)
  */
@@ -15,7 +16,24 @@
 
 #include <techcorp/techcorp.h>
 
+int demo_users(tc_ctx *ctx);
+int demo_auth(tc_ctx *ctx);
+int demo_catalog(tc_ctx *ctx);
+int demo_inventory(tc_ctx *ctx);
+int demo_orders(tc_ctx *ctx);
+int demo_payments(tc_ctx *ctx);
+int demo_notify(tc_ctx *ctx);
+int demo_search(tc_ctx *ctx);
+
 static int step_no;
+
+static void part(const char *title) {
+  printf(
+      "\n==================================================================="
+      "=====\n%s\n======================================================"
+      "==================\n",
+      title);
+}
 
 static void step(const char *fmt, const char *detail) {
   printf("\n[%d] %s\n", ++step_no, fmt);
@@ -40,8 +58,9 @@ static int fail(tc_ctx *ctx, const char *what, int rc) {
 
 static int event_flow(tc_ctx *ctx) {
   int rc;
-  step("A consumer group subscribes to order events", "notify <- orders.*");
-  if ((rc = tc_events_subscribe(ctx, "notify", "orders.*")))
+  step("A consumer group subscribes to order events",
+       "demo-listener <- orders.*");
+  if ((rc = tc_events_subscribe(ctx, "demo-listener", "orders.*")))
     return fail(ctx, "subscribe", rc);
 
   step("The order service publishes an event", "orders.created");
@@ -55,7 +74,7 @@ static int event_flow(tc_ctx *ctx) {
 
   step("The consumer takes it, fails once and asks for a retry", NULL);
   tc_queue_message *msg = NULL;
-  if ((rc = tc_events_take(ctx, "notify", 30000, &msg)))
+  if ((rc = tc_events_take(ctx, "demo-listener", 30000, &msg)))
     return fail(ctx, "take", rc);
   printf("    took %s (%s) attempt %u: %s\n", msg->id, msg->topic,
          msg->attempts, msg->payload);
@@ -63,12 +82,12 @@ static int event_flow(tc_ctx *ctx) {
     return fail(ctx, "nack", rc);
 
   step("It comes back and is acknowledged", NULL);
-  if ((rc = tc_events_take(ctx, "notify", 30000, &msg)))
+  if ((rc = tc_events_take(ctx, "demo-listener", 30000, &msg)))
     return fail(ctx, "take again", rc);
   printf("    took %s attempt %u (last error: %s)\n", msg->id, msg->attempts,
          msg->last_error);
   if ((rc = tc_events_ack(ctx, msg))) return fail(ctx, "ack", rc);
-  rc = tc_events_take(ctx, "notify", 30000, &msg);
+  rc = tc_events_take(ctx, "demo-listener", 30000, &msg);
   printf("    queue now: %s\n", tc_strerror(rc));
   return rc == TC_EEMPTY ? EXIT_SUCCESS : EXIT_FAILURE;
 }
@@ -92,6 +111,29 @@ int main(int argc, char **argv) {
   call(ctx, "system.health", "{not json");
 
   int status = event_flow(ctx);
+  static const struct {
+    const char *title;
+    int (*run)(tc_ctx *ctx);
+  } parts[] = {
+      {"Authentication flow: a customer registers and verifies", demo_users},
+      {"Authentication flow: log in, MFA, refresh, verify, log out", demo_auth},
+      {"Order flow: the catalog", demo_catalog},
+      {"Order flow: stock in two warehouses", demo_inventory},
+      {"Order flow: cart, checkout saga, decline, fulfilment, refund",
+       demo_orders},
+      {"Order flow: payments in detail", demo_payments},
+      {"Order flow: the notifications it produced", demo_notify},
+      {"Search flow: query, cache, index updates", demo_search},
+  };
+  for (size_t i = 0;
+       status == EXIT_SUCCESS && i < sizeof(parts) / sizeof(parts[0]); i++) {
+    part(parts[i].title);
+    if (parts[i].run(ctx) != 0) {
+      fprintf(stderr, "demo: part '%s' failed: %s\n", parts[i].title,
+              tc_errmsg(ctx));
+      status = EXIT_FAILURE;
+    }
+  }
   tc_ctx_free(ctx);
   printf("\ndemo %s\n", status == EXIT_SUCCESS ? "finished" : "FAILED");
   return status;

@@ -150,10 +150,10 @@ int demo_notify(tc_ctx *ctx) {
 
   printf("\n[notify] Template preview: order confirmation in pt-BR\n");
   tc_notify_rendered pr;
-  if ((rc = tc_notify_render(&pr, ctx, "order_confirmation", TC_NOTIFY_EMAIL,
-                             "pt-BR",
-                             "{\"user\":{\"name\":\"Zé\"},\"order\":{"
-                             "\"number\":\"TC-1001\"}}")))
+  if ((rc = tc_notify_render(
+           &pr, ctx, "order_confirmation", TC_NOTIFY_EMAIL, "pt-BR",
+           "{\"user\":{\"name\":\"Zé\"},\"order\":{"
+           "\"number\":\"TC-1001\",\"total\":\"49.90 BRL\"}}")))
     return failed(ctx, "render", rc);
   printf("    subject: %s\n    text:    %.*s ...\n", pr.subject,
          (int)strcspn(pr.text, "\n"), pr.text);

@@ -51,8 +51,8 @@ static inline tc_principal user_of(const tc_auth_tokens *t) {
 }
 
 /* Count messages of topic for group (taking and acking them). */
-static inline int take_topic(const char *group, const char *topic, char *payload,
-                      size_t size) {
+static inline int take_topic(const char *group, const char *topic,
+                             char *payload, size_t size) {
   int n = 0;
   tc_queue_message *m = NULL;
   while (tc_events_take(ctx, group, 60000, &m) == TC_OK) {

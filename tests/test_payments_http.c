@@ -85,8 +85,7 @@ START_TEST(request_shape_and_full_flow) {
 
   tc_payment q;
   ck_assert_int_eq(pay(&q, "pm_card_visa", 100), TC_OK);
-  ck_assert_msg(tc_payments_void(&q, ctx, q.id) == TC_OK, "%s",
-                tc_errmsg(ctx));
+  ck_assert_msg(tc_payments_void(&q, ctx, q.id) == TC_OK, "%s", tc_errmsg(ctx));
   r = fp_request_at(fp, 4);
   ck_assert_str_eq(r.path, "/v1/payment_intents/pi_fake_2/cancel");
   ck_assert_str_eq(q.state, "voided");

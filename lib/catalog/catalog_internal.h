@@ -12,8 +12,8 @@ typedef struct tc__sku_info {
   char sku[65];
   char product_id[TC_ID_STRLEN + 1];
   char variant_id[TC_ID_STRLEN + 1];
-  char title[256];       /* product title + variant options, for display */
-  bool published;        /* product published and variant active */
+  char title[256]; /* product title + variant options, for display */
+  bool published;  /* product published and variant active */
 } tc__sku_info;
 
 /* Look a SKU up. TC_OK, or TC_ENOTFOUND with the message naming the SKU

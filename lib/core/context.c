@@ -124,6 +124,15 @@ static int make_default_ports(tc_ctx *ctx) {
     if ((rc = tc_queue_table_new(&ctx->queue, ctx->store, &qo))) return rc;
     ctx->owns_queue = true;
   }
+  for (size_t i = 0; i < tc__standing_subscription_count; i++) {
+    const tc__subscription *sub = &tc__standing_subscriptions[i];
+    rc = ctx->queue->subscribe(ctx->queue->self, sub->group, sub->pattern);
+    /* A read-only context publishes nothing; its consumers need no group. */
+    if (rc == TC_EREADONLY) break;
+    if (rc)
+      return tc__set_thread_error(rc, "subscribing group '%s' to '%s' failed",
+                                  sub->group, sub->pattern);
+  }
   if (!ctx->cache) {
     tc_memory_cache_options co = TC_MEMORY_CACHE_OPTIONS_INIT;
     co.clock = &ctx->clock;

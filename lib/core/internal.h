@@ -150,6 +150,15 @@ extern const size_t tc__schema_module_count;
 int tc__migrate_modules(tc_store *store, const tc_clock *clock,
                         const tc__schema_module *const *mods, size_t n);
 
+/* Consumer groups of the library's own modules (lib/core/registry.c),
+ * subscribed by every new context. */
+typedef struct tc__subscription {
+  const char *group;
+  const char *pattern;
+} tc__subscription;
+extern const tc__subscription tc__standing_subscriptions[];
+extern const size_t tc__standing_subscription_count;
+
 /* ---- ids
  * --------------------------------------------------------------------- */
 void tc__uuid7(char out[TC_ID_STRLEN + 1], int64_t now_ms,

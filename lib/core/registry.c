@@ -15,6 +15,8 @@ extern const tc__schema_module tc__schema_orders;
 extern const tc__schema_module tc__schema_notify;
 extern const tc__schema_module tc__schema_search;
 
+/* One line per module, so that adding a module is a one-line change. */
+// clang-format off
 const tc__schema_module *const tc__schema_modules[] = {
     &tc__schema_queue,
     &tc__schema_users,
@@ -26,6 +28,7 @@ const tc__schema_module *const tc__schema_modules[] = {
     &tc__schema_notify,
     &tc__schema_search,
 };
+// clang-format on
 const size_t tc__schema_module_count =
     sizeof(tc__schema_modules) / sizeof(tc__schema_modules[0]);
 
@@ -39,6 +42,7 @@ extern const tc__api_module tc__api_orders;
 extern const tc__api_module tc__api_notify;
 extern const tc__api_module tc__api_search;
 
+// clang-format off
 const tc__api_module *const tc__api_modules[] = {
     &tc__api_system,
     &tc__api_users,
@@ -50,5 +54,21 @@ const tc__api_module *const tc__api_modules[] = {
     &tc__api_notify,
     &tc__api_search,
 };
+// clang-format on
 const size_t tc__api_module_count =
     sizeof(tc__api_modules) / sizeof(tc__api_modules[0]);
+
+/*
+ * Standing subscriptions: the consumer groups of the library's own modules.
+ * Every new context makes sure they exist (subscribing is idempotent), so an
+ * event published on a fresh database before a module's first call is not
+ * lost to that module's consumer.
+ */
+const tc__subscription tc__standing_subscriptions[] = {
+    {"notify", "notify.send"},       {"notify.events", "orders.*"},
+    {"notify.events", "payments.*"}, {"notify.events", "users.*"},
+    {"notify.events", "auth.*"},     {"search", "catalog.*"},
+    {"search", "inventory.*"},       {"search", "orders.*"},
+};
+const size_t tc__standing_subscription_count =
+    sizeof(tc__standing_subscriptions) / sizeof(tc__standing_subscriptions[0]);
