@@ -846,6 +846,27 @@ START_TEST(test_order_events) {
   p = orders(&alice, NULL);
   ck_assert_uint_eq(p->count, 0);
   tc_search_order_page_free(ctx, p);
+  /* the orders module's own payload: flat, total beside currency */
+  const char *flat =
+      "{\"order_id\":\"0190a000-0000-7000-8000-00000000000a\","
+      "\"number\":\"TC-2024-000010\",\"customer_id\":\"" BOB
+      "\","
+      "\"customer_name\":\"\",\"customer_email\":\"\","
+      "\"status\":\"paid\",\"from\":\"awaiting_payment\","
+      "\"currency\":\"BRL\",\"subtotal\":1000,\"total\":1500,"
+      "\"refunded\":0,\"item_count\":1,\"skus\":[\"CHA-9\"],"
+      "\"payment_id\":\"\",\"tracking\":\"\",\"actor\":\"system\","
+      "\"reason\":\"\",\"created_ms\":7000,\"updated_ms\":7000}";
+  ck_assert_int_eq(tc_events_publish(ctx, "orders.paid", NULL, flat, NULL),
+                   TC_OK);
+  ck_assert_uint_eq(consume_all(), 1);
+  tc_principal bob = tt_user(BOB, TC_ROLE_CUSTOMER);
+  p = orders(&bob, "cha-9");
+  ck_assert_uint_eq(p->count, 1);
+  ck_assert_str_eq(p->hits[0].number, "TC-2024-000010");
+  ck_assert_int_eq(p->hits[0].total.amount, 1500);
+  ck_assert_str_eq(p->hits[0].total.currency, "BRL");
+  tc_search_order_page_free(ctx, p);
   /* a broken event is given back, not applied, and the rest go on */
   ck_assert_int_eq(
       tc_events_publish(ctx, "orders.created", NULL, "{\"order\":{}}", NULL),

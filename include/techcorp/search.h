@@ -18,9 +18,10 @@
  * inventory.* and orders.*; tc_search_consume() applies what they
  * published (an archived product disappears once its event is consumed),
  * tc_search_reindex() rebuilds the product index from the catalog.
- * Events published before the group subscribed (the first call of any
- * tc_search_* function on a database) are not delivered: run
- * tc_search_reindex() once after enabling search on an existing catalog.
+ * Events published before the group first subscribed (tc_search_subscribe,
+ * which every tc_search_* function also calls) are not delivered to it:
+ * run tc_search_reindex() once after enabling search on an existing
+ * catalog.
  *
  * Results go through the context's cache port for cache_ttl_ms, keyed by
  * the normalised query, filters and caller scope, and by an index

@@ -22,8 +22,8 @@
  *   "customer_id"          UUID of the user who owns it
  *   "customer_name", "customer_email"
  *   "status"               "pending", "paid", "shipped"...
- *   "total": {"amount": 4990, "currency": "BRL"}  (or "total_amount" and
- *                                                   "currency")
+ *   "total": 4990 with "currency": "BRL" (the orders module's form), or
+ *   "total": {"amount": 4990, "currency": "BRL"}, or "total_amount"
  *   "skus": ["CAF-1", ...]  or  "lines": [{"sku": "CAF-1", ...}, ...]
  *   "created_ms", "updated_ms"
  * An event with number and customer_id replaces the indexed order; one
@@ -138,11 +138,14 @@ static int on_order(tc_ctx *ctx, const char *topic, const cJSON *payload) {
   }
   d.customer_name = str_of(o, "customer_name");
   d.customer_email = str_of(o, "customer_email");
+  /* "total": {"amount", "currency"}, or "total": amount beside
+   * "currency" (the orders module's form), or "total_amount" */
   const cJSON *total = cJSON_GetObjectItemCaseSensitive(o, "total");
   const char *cur =
       cJSON_IsObject(total) ? str_of(total, "currency") : str_of(o, "currency");
-  d.total.amount = cJSON_IsObject(total) ? int_of(total, "amount", 0)
-                                         : int_of(o, "total_amount", 0);
+  d.total.amount = cJSON_IsObject(total)   ? int_of(total, "amount", 0)
+                   : cJSON_IsNumber(total) ? (int64_t)total->valuedouble
+                                           : int_of(o, "total_amount", 0);
   snprintf(d.total.currency, sizeof(d.total.currency), "%s", cur ? cur : "");
   d.created_ms = int_of(o, "created_ms", 0);
   d.updated_ms = int_of(o, "updated_ms", d.created_ms);

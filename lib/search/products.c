@@ -38,13 +38,13 @@
 #define SP_LIST_INNER                                                   \
   "SELECT * FROM (SELECT p.product_id AS product_id, p.title, p.slug,"  \
   " p.in_stock, pr.amount AS amount, p.created_ms AS created_ms, " BM25 \
-  " AS score" SP_JOINS SP_WHERE ")"
+  " AS score, p.docid AS docid" SP_JOINS SP_WHERE ")"
 
 static const char *const list_sql[] = {
-    /* relevance: bm25 is lower for better matches */
+    /* relevance: bm25 is lower for better matches; ties by docid */
     SP_LIST_INNER
-    " WHERE (?9 IS NULL OR score > ?9 OR (score = ?9 AND product_id > ?10))"
-    " ORDER BY score, product_id LIMIT ?11",
+    " WHERE (?9 IS NULL OR score > ?9 OR (score = ?9 AND docid > ?10))"
+    " ORDER BY score, docid LIMIT ?11",
     /* price_asc */
     SP_LIST_INNER
     " WHERE (?9 IS NULL OR amount > ?9 OR (amount = ?9 AND product_id > ?10))"
@@ -171,11 +171,12 @@ typedef struct sp_run {
   size_t cap;
   int64_t last_amount, last_created;
   double last_score;
+  int64_t last_docid, prev_docid; /* of the last two rows read */
 } sp_run;
 
 static int hit_row(const tc_value *c, size_t n, void *payload) {
   sp_run *s = payload;
-  if (n < 7) return TC_ECORRUPT;
+  if (n < 8) return TC_ECORRUPT;
   tc_search_result *res = s->res;
   if (res->count == s->cap) {
     size_t na = s->cap ? s->cap * 2 : 16;
@@ -205,24 +206,27 @@ static int hit_row(const tc_value *c, size_t n, void *payload) {
   s->last_score = bm;
   s->last_amount = h->price.amount;
   s->last_created = h->created_ms;
+  s->prev_docid = s->last_docid;
+  s->last_docid = tc__col_int(&c[7]);
   return 0;
 }
 
 static int make_cursor(sp_run *s) {
   const tc_search_hit *h = &s->res->hits[s->res->count - 1];
-  char a[40];
+  char a[40], b[24] = "0";
   tc_search_sort sort = s->r->q->sort;
   if (sort == TC_SEARCH_RELEVANCE) {
     uint64_t bits;
     memcpy(&bits, &s->last_score, sizeof(bits));
     snprintf(a, sizeof(a), "%016" PRIx64, bits);
+    snprintf(b, sizeof(b), "%lld", (long long)s->last_docid);
   } else if (sort == TC_SEARCH_NEWEST) {
     snprintf(a, sizeof(a), "%lld", (long long)s->last_created);
   } else {
     snprintf(a, sizeof(a), "%lld", (long long)s->last_amount);
   }
-  return srch_cursor_encode(s->ctx, &s->res->next_cursor, sort_kind[sort], a,
-                            "0", h->id);
+  return srch_cursor_encode(s->ctx, &s->res->next_cursor, sort_kind[sort], a, b,
+                            h->id);
 }
 
 static bool parse_i64(const char *s, int64_t *out) {
@@ -246,19 +250,21 @@ static int run_page(tc_ctx *ctx, const sp_req *r, tc_search_result *res) {
       uint64_t bits = strtoull(r->key_a, &end, 16);
       double d;
       memcpy(&d, &bits, sizeof(d));
-      if (strlen(r->key_a) != 16 || !end || *end || d != d)
+      if (strlen(r->key_a) != 16 || !end || *end || d != d ||
+          !parse_i64(r->key_b, &v))
         return tc__seterr(ctx, TC_EINVAL, "cursor", "cursor is not valid");
       p[8] = TC_VAL_REAL(d);
+      p[9] = TC_VAL_INT(v);
     } else {
       if (!parse_i64(r->key_a, &v))
         return tc__seterr(ctx, TC_EINVAL, "cursor", "cursor is not valid");
       p[8] = TC_VAL_INT(v);
+      p[9] = srch_text(r->key_id);
     }
-    p[9] = srch_text(r->key_id);
   }
   /* one more than asked tells whether there is a next page */
   p[10] = TC_VAL_INT((int64_t)r->limit + 1);
-  sp_run s = {ctx, r, res, 0, 0, 0, 0};
+  sp_run s = {ctx, r, res, 0, 0, 0, 0, 0, 0};
   int rc = tc__db_exec(ctx, list_sql[r->q->sort], p, 11, hit_row, &s, NULL);
   if (rc) return rc;
   if (res->count > r->limit) {
@@ -270,6 +276,7 @@ static int run_page(tc_ctx *ctx, const sp_req *r, tc_search_result *res) {
     s.last_score = -h->score;
     s.last_amount = h->price.amount;
     s.last_created = h->created_ms;
+    s.last_docid = s.prev_docid;
     return make_cursor(&s);
   }
   return TC_OK;
@@ -454,10 +461,13 @@ static int search_index(tc_ctx *ctx, srch_state *st, const sp_req *r,
   if (!res) return srch_oom(ctx);
   res->total = -1;
   st->stats.index_queries++;
-  int rc = tc__txn_begin(ctx, TC_TXN_READ);
-  if (!rc) {
+  int rc;
+  if (!r->q->facets) {
+    rc = run_page(ctx, r, res); /* one statement: no transaction needed */
+  } else if (!(rc = tc__txn_begin(ctx, TC_TXN_READ))) {
+    /* page and facets from one snapshot of the index */
     rc = run_page(ctx, r, res);
-    if (!rc && r->q->facets) rc = run_facets(ctx, st, r, res);
+    if (!rc) rc = run_facets(ctx, st, r, res);
     rc = tc__txn_end(ctx, rc);
   }
   if (rc) {
