@@ -6,12 +6,16 @@ cd "$(dirname "$0")/.."
 
 bash scripts/deps.sh
 build=build
-if [ -d "$build" ]; then
-  meson setup --reconfigure "$build" -Dtests=false >/dev/null
-else
-  meson setup "$build" -Dtests=false --buildtype=release >/dev/null
+reconf=()
+[ -d "$build" ] && reconf=(--reconfigure)
+log=$(mktemp)
+if ! meson setup "${reconf[@]}" "$build" -Dtests=false --buildtype=release >"$log" 2>&1 ||
+  ! ninja -C "$build" >>"$log" 2>&1; then
+  cat "$log"
+  rm -f "$log"
+  exit 1
 fi
-ninja -C "$build" >/dev/null
+rm -f "$log"
 
 workdir=$(mktemp -d)
 trap 'rm -rf "$workdir"' EXIT

@@ -37,11 +37,14 @@ step format bash scripts/check-format.sh
 run_suite() { # build dir, extra meson options...
   local dir=$1
   shift
-  if [ -d "$dir" ]; then
-    meson setup --reconfigure "$dir" -Dwerror=true "$@" >/dev/null
-  else
-    meson setup "$dir" -Dwerror=true "$@" >/dev/null
+  local reconf=()
+  [ -d "$dir" ] && reconf=(--reconfigure)
+  if ! meson setup "${reconf[@]}" "$dir" -Dwerror=true "$@" >"/tmp/tc-setup.$$.log" 2>&1; then
+    cat "/tmp/tc-setup.$$.log"
+    rm -f "/tmp/tc-setup.$$.log"
+    return 1
   fi
+  rm -f "/tmp/tc-setup.$$.log"
   ninja -C "$dir"
   meson test -C "$dir" --print-errorlogs --num-processes 2 || true
   count_meson "$dir"

@@ -235,6 +235,31 @@ START_TEST(login_events_never_hold_secrets) {
 }
 END_TEST
 
+/* The "new login" notice needs to know a device it has not seen before. */
+START_TEST(login_event_flags_a_new_device) {
+  ck_assert_int_eq(tc_events_subscribe(ctx, "audit", "auth.*"), TC_OK);
+  make_user("dev@example.com", PW);
+  tc_auth_client laptop = {"198.51.100.7", "Firefox/130 Linux"};
+  tc_auth_client phone = {"203.0.113.9", "Safari/18 iPhone"};
+  tc_auth_tokens t;
+  char payload[1024] = "";
+  /* The very first login is not an alert. */
+  ck_assert_int_eq(tc_auth_login(&t, ctx, "dev@example.com", PW, &laptop),
+                   TC_OK);
+  take_topic("audit", "auth.login_succeeded", payload, sizeof(payload));
+  ck_assert_ptr_nonnull(strstr(payload, "\"new_device\":false"));
+  ck_assert_int_eq(tc_auth_login(&t, ctx, "dev@example.com", PW, &laptop),
+                   TC_OK);
+  take_topic("audit", "auth.login_succeeded", payload, sizeof(payload));
+  ck_assert_ptr_nonnull(strstr(payload, "\"new_device\":false"));
+  ck_assert_int_eq(tc_auth_login(&t, ctx, "dev@example.com", PW, &phone),
+                   TC_OK);
+  take_topic("audit", "auth.login_succeeded", payload, sizeof(payload));
+  ck_assert_ptr_nonnull(strstr(payload, "\"new_device\":true"));
+  ck_assert_ptr_nonnull(strstr(payload, "203.0.113.9"));
+}
+END_TEST
+
 /* ---- refresh tokens and sessions ---- */
 
 START_TEST(refresh_rotates_and_reuse_revokes_family) {
@@ -607,6 +632,7 @@ static Suite *auth_suite(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, common_list_is_sorted_and_found);
   tcase_add_test(tc, password_policy);
+  tcase_add_test(tc, login_event_flags_a_new_device);
   tcase_add_test(tc, configure_refuses_bad_options);
   tcase_add_test(tc, default_limits_and_rehash_on_login);
   tcase_add_test(tc, login_gives_tokens_for_a_session);

@@ -107,13 +107,47 @@ static int make_challenge(tc_ctx *ctx, tc__auth_state *st, tc_auth_tokens *out,
   return rc;
 }
 
+typedef struct {
+  int64_t sessions, same_device;
+} device_seen;
+
+static int device_row(const tc_value *cols, size_t n, void *payload) {
+  device_seen *d = payload;
+  (void)n;
+  d->sessions = tc__col_int(&cols[0]);
+  d->same_device = tc__col_int(&cols[1]);
+  return 0;
+}
+
+/* A login is from a new device when the user has logged in before, but
+ * never from this user agent and address: the "new login" notice. */
+static int is_new_device(tc_ctx *ctx, const char *user_id,
+                         const tc_auth_client *client, bool *out) {
+  const char *ua = client && client->user_agent ? client->user_agent : "";
+  const char *ip = client && client->ip ? client->ip : "";
+  device_seen d = {0, 0};
+  tc_value p[] = {TC_VAL_TEXT(ua), TC_VAL_TEXT(ip), TC_VAL_TEXT(user_id)};
+  int rc = tc__db_row(ctx,
+                      "SELECT count(*), coalesce(sum(CASE WHEN user_agent = ? "
+                      "AND ip = ? THEN 1 ELSE 0 END), 0) FROM auth_sessions "
+                      "WHERE user_id = ?",
+                      p, 3, device_row, &d);
+  *out = rc == TC_OK && d.sessions > 0 && d.same_device == 0;
+  return rc == TC_ENOTFOUND ? TC_OK : rc;
+}
+
 static int finish_login(tc_ctx *ctx, tc_auth_tokens *out, const char *user_id,
                         const tc_auth_client *client, const char *method) {
   int rc = tc__txn_begin(ctx, TC_TXN_WRITE);
   if (rc) return rc;
-  rc = tc__auth_session_start(ctx, out, user_id, "", "", client);
-  const char *kv[] = {"session_id", out->session_id, "method",
-                      method,       "client_ip",     client ? client->ip : NULL,
+  bool new_device = false;
+  rc = is_new_device(ctx, user_id, client, &new_device);
+  if (rc == TC_OK)
+    rc = tc__auth_session_start(ctx, out, user_id, "", "", client);
+  const char *kv[] = {"session_id", out->session_id,
+                      "method",     method,
+                      "client_ip",  client ? client->ip : NULL,
+                      "new_device", new_device ? "true" : "false",
                       NULL};
   if (rc == TC_OK)
     rc = tc__auth_audit(ctx, "auth.login_succeeded", user_id, kv);

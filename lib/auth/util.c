@@ -54,9 +54,17 @@ int tc__auth_audit(tc_ctx *ctx, const char *topic, const char *user_id,
       !cJSON_AddStringToObject(o, "user_id", user_id))
     rc = TC_ENOMEM;
   for (size_t i = 0; rc == TC_OK && kv && kv[i]; i += 2) {
-    if (kv[i + 1] && *kv[i + 1] &&
-        !cJSON_AddStringToObject(o, kv[i], kv[i + 1]))
+    const char *v = kv[i + 1];
+    if (!v || !*v) continue;
+    /* Flags travel as JSON booleans; no id, address or method is spelt
+     * "true" or "false". */
+    cJSON *item = !strcmp(v, "true")    ? cJSON_CreateTrue()
+                  : !strcmp(v, "false") ? cJSON_CreateFalse()
+                                        : cJSON_CreateString(v);
+    if (!item || !cJSON_AddItemToObject(o, kv[i], item)) {
+      cJSON_Delete(item);
       rc = TC_ENOMEM;
+    }
   }
   if (rc == TC_OK && !cJSON_AddNumberToObject(o, "at", (double)tc__now_ms(ctx)))
     rc = TC_ENOMEM;
