@@ -324,7 +324,8 @@ static int pick_slug(tc_ctx *ctx, checked_input *c) {
   for (int i = 2; i < 1000; i++) {
     if ((rc = slug_taken(ctx, c->slug, "", &taken))) return rc;
     if (!taken) return TC_OK;
-    snprintf(c->slug, sizeof(c->slug), "%s-%d", base, i);
+    snprintf(c->slug, sizeof(c->slug), "%.*s-%d", (int)(sizeof(c->slug) - 5),
+             base, i);
   }
   return tc__seterr(ctx, TC_ECONFLICT, "slug",
                     "no free slug from \"%s\"; give a slug", base);
