@@ -59,6 +59,9 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_suite build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
+note "search at 100,000 generated products (latency figures, not asserted)"
+step search-100k build-test/bench/search_bench 50
+
 note "install and compile the README example with pkg-config"
 step readme-example bash scripts/check-readme-example.sh build-test
 
