@@ -595,6 +595,149 @@ START_TEST(search_flow) {
 }
 END_TEST
 
+static int inbox_count(const char *access, char *subjects, size_t size) {
+  cJSON *j = system_call("notify.consume_events", "{}", TC_OK);
+  cJSON_Delete(j);
+  j = system_call("notify.process", "{}", TC_OK);
+  cJSON_Delete(j);
+  j = bearer_call(access, "notify.inbox_list", "{\"limit\":50}", TC_OK);
+  int n = cJSON_GetArraySize(at(j, "items"));
+  subjects[0] = '\0';
+  const cJSON *it;
+  cJSON_ArrayForEach(it, at(j, "items")) {
+    size_t used = strlen(subjects);
+    snprintf(subjects + used, size - used, "%s|", sat(it, "subject"));
+  }
+  cJSON_Delete(j);
+  return n;
+}
+
+/* The rest of an order's life, a guest cart, catalog changes reaching
+ * search, a new-device notice, expired tokens and a vanished product. */
+START_TEST(lifecycle_flow) {
+  shop s;
+  make_shop(&s);
+  char uid[64], access[TC_AUTH_TOKEN_MAX], req[2048], subj[4096];
+  /* A guest fills a cart, then logs in and merges it. */
+  cJSON *j =
+      call_as(NULL, NULL, "orders.cart_open", "{\"currency\":\"BRL\"}", TC_OK);
+  char guest[128];
+  copy(guest, sizeof(guest), sat(j, "cart_token"));
+  cJSON_Delete(j);
+  snprintf(req, sizeof(req),
+           "{\"cart_token\":\"%s\",\"sku\":\"CAM-M\",\"qty\":1}", guest);
+  j = call_as(NULL, NULL, "orders.cart_add", req, TC_OK);
+  cJSON_Delete(j);
+  register_and_login(uid, access, NULL, "eva@example.com");
+  ck_assert_int_eq(inbox_count(access, subj, sizeof(subj)), 0);
+  snprintf(req, sizeof(req), "{\"guest_token\":\"%s\"}", guest);
+  j = bearer_call(access, "orders.cart_merge", req, TC_OK);
+  ck_assert_int_eq((int)nat(j, "dropped"), 0);
+  ck_assert_int_eq((int)nat(j, "cart.item_count"), 1);
+  cJSON_Delete(j);
+  /* The user's own cart needs no token. */
+  j = bearer_call(access, "orders.cart_get", "{}", TC_OK);
+  ck_assert_int_eq((int)nat(j, "cart.subtotal"), 4990);
+  cJSON_Delete(j);
+  snprintf(req, sizeof(req),
+           "{\"idempotency_key\":\"m1\",\"payment_source\":\"tok_visa\","
+           "\"shipping_address\":{\"name\":\"Eva\",\"line1\":\"R\","
+           "\"city\":\"Rio\",\"postal_code\":\"20000-000\",\"country\":"
+           "\"BR\"}}");
+  j = bearer_call(access, "orders.checkout", req, TC_OK);
+  char order[64];
+  copy(order, sizeof(order), sat(j, "order.id"));
+  cJSON_Delete(j);
+  ck_assert_int_eq(inbox_count(access, subj, sizeof(subj)), 1);
+  ck_assert_ptr_nonnull(strstr(subj, "confirmado"));
+  /* Fulfilment captures (no second confirmation); shipping and delivery
+   * each notify. */
+  const char *steps[] = {"fulfilling", "shipped", "delivered"};
+  const int want[] = {1, 2, 3};
+  for (int i = 0; i < 3; i++) {
+    snprintf(req, sizeof(req),
+             "{\"id\":\"%s\",\"to\":\"%s\",\"tracking\":\"BR123\"}", order,
+             steps[i]);
+    j = admin_call("orders.transition", req, TC_OK);
+    ck_assert_str_eq(sat(j, "order.status"), steps[i]);
+    cJSON_Delete(j);
+    ck_assert_int_eq(inbox_count(access, subj, sizeof(subj)), want[i]);
+  }
+  ck_assert_ptr_nonnull(strstr(subj, "Pedido entregue|Pedido enviado|"));
+  snprintf(req, sizeof(req), "{\"id\":\"%s\"}", order);
+  j = bearer_call(access, "orders.history", req, TC_OK);
+  char *p = cJSON_PrintUnformatted(j);
+  ck_assert_msg(strstr(p, "delivered") && strstr(p, "shipped"), "%s", p);
+  free(p);
+  cJSON_Delete(j);
+
+  /* A product change reaches search. */
+  snprintf(req, sizeof(req), "{\"id\":\"%s\",\"title\":\"Regata Linho\"}",
+           s.product);
+  j = admin_call("catalog.update_product", req, TC_OK);
+  cJSON_Delete(j);
+  j = system_call("search.consume", "{}", TC_OK);
+  cJSON_Delete(j);
+  ck_assert_int_eq(hits("regata"), 1);
+  ck_assert_int_eq(hits("organico"), 0);
+
+  /* A login from another device tells the customer. */
+  tc_buf out = TC_BUF_INIT;
+  tc_caller c = TC_CALLER_INIT;
+  c.client_ip = "203.0.113.99";
+  c.user_agent = "Other Browser/1.0";
+  const char *lr =
+      "{\"email\":\"eva@example.com\",\"password\":\"" PASSWORD "\"}";
+  ck_assert_int_eq(tc_api_call(&out, ctx, &c, "auth.login", lr, strlen(lr)),
+                   TC_OK);
+  tc_buf_dispose(&out);
+  ck_assert_int_eq(inbox_count(access, subj, sizeof(subj)), 4);
+  ck_assert_ptr_nonnull(strstr(subj, "Novo acesso|"));
+
+  j = call_as(NULL, NULL, "system.methods", "{}", TC_OK);
+  p = cJSON_PrintUnformatted(j);
+  const char *mods[] = {"users.register",    "auth.login",
+                        "catalog.set_price", "inventory.adjust",
+                        "orders.checkout",   "payments.get",
+                        "notify.inbox_list", "search.products"};
+  for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
+    ck_assert_msg(strstr(p, mods[i]), "system.methods lacks %s", mods[i]);
+  free(p);
+  cJSON_Delete(j);
+  j = call_as(NULL, NULL, "nope.nothing", "{}", TC_ENOTFOUND);
+  cJSON_Delete(j);
+
+  /* The access token expires; the answer says so. */
+  clk.now += 2 * 3600 * 1000;
+  j = bearer_call(access, "orders.list", "{}", TC_EUNAUTHENTICATED);
+  ck_assert_ptr_nonnull(strstr(sat(j, "error.message"), "expired"));
+  cJSON_Delete(j);
+  j = admin_call("orders.get", "{\"id\":\"x\"}", TC_EINVAL);
+  cJSON_Delete(j);
+
+  /* A product archived while in a cart: checkout refuses it cleanly,
+   * nothing is reserved, no order is left. */
+  char uid3[64], acc3[TC_AUTH_TOKEN_MAX], cart3[128];
+  register_and_login(uid3, acc3, NULL, "fabi@example.com");
+  fill_cart(cart3, acc3, 1);
+  j = bearer_call(acc3, "orders.checkout", "{}", TC_EINVAL);
+  ck_assert_str_eq(sat(j, "error.field"), "idempotency_key");
+  cJSON_Delete(j);
+  snprintf(req, sizeof(req), "{\"id\":\"%s\"}", s.product);
+  j = admin_call("catalog.archive_product", req, TC_OK);
+  cJSON_Delete(j);
+  int before = available("CAM-M");
+  checkout_req(req, sizeof(req), cart3, "a1", "tok_visa");
+  j = bearer_call(acc3, "orders.checkout", req, TC_ENOTFOUND);
+  ck_assert_ptr_nonnull(strstr(sat(j, "error.message"), "no longer sold"));
+  cJSON_Delete(j);
+  ck_assert_int_eq(available("CAM-M"), before);
+  j = bearer_call(acc3, "orders.list", "{}", TC_OK);
+  ck_assert_int_eq(cJSON_GetArraySize(at(j, "items")), 0);
+  cJSON_Delete(j);
+}
+END_TEST
+
 int main(void) {
   admin_p = tt_user("admin-1", TC_ROLE_ADMIN);
   system_p = tt_system();
@@ -604,6 +747,7 @@ int main(void) {
   tcase_add_test(tc, auth_flow);
   tcase_add_test(tc, order_flow);
   tcase_add_test(tc, search_flow);
+  tcase_add_test(tc, lifecycle_flow);
   suite_add_tcase(s, tc);
   return tt_run(s);
 }
