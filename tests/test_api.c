@@ -607,6 +607,34 @@ static int h_big(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return TC_OK;
 }
 
+/* An error with a machine-readable reason, as OAuth failures give. */
+static int h_reason(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+                    cJSON *resp) {
+  (void)who;
+  (void)resp;
+  const char *reason = tc__json_str(req, "reason", "invalid_grant");
+  if (tc__json_bool(req, "nofield", false))
+    return tc__seterr_reason(ctx, TC_EINVAL, NULL, reason, "bad %s", "thing");
+  return tc__seterr_reason(ctx, TC_EUNAUTHENTICATED, "code", reason,
+                           "invalid_grant: the code is not known");
+}
+
+/* A reason set on the way is dropped by a later plain error. */
+static int h_reason_then_plain(tc_ctx *ctx, const tc_principal *who,
+                               const cJSON *req, cJSON *resp) {
+  (void)who;
+  (void)req;
+  (void)resp;
+  tc__seterr_reason(ctx, TC_EINVAL, "x", "invalid_request", "first");
+  return tc__seterr(ctx, TC_ECONFLICT, NULL, "second");
+}
+
+static const tc__field reason_request[] = {
+    {"reason", TC__F_STRING, 0, 0, 200, NULL, NULL, "the reason to set"},
+    {"nofield", TC__F_BOOL, 0, 0, 0, NULL, NULL, "leave field unset"},
+    {NULL},
+};
+
 static const tc__field echo_request[] = {
     {"qty", TC__F_INT, 0, 1, 100, NULL, NULL, "how many"},
     {"note", TC__F_STRING, TC__F_NULLABLE, 0, 8, NULL, NULL, "a note"},
@@ -628,6 +656,9 @@ static const tc__api_method test_methods[] = {
     {"test.positive", "bad", TC__ACCESS_PUBLIC, NULL, NULL, h_positive},
     {"test.nohandler", "none", TC__ACCESS_PUBLIC, NULL, NULL, NULL},
     {"test.big", "ints", TC__ACCESS_PUBLIC, NULL, NULL, h_big},
+    {"test.reason", "fails", TC__ACCESS_PUBLIC, reason_request, NULL, h_reason},
+    {"test.reason_then_plain", "fails", TC__ACCESS_PUBLIC, NULL, NULL,
+     h_reason_then_plain},
 };
 
 static const tc__api_module test_module = {
@@ -708,6 +739,55 @@ START_TEST(access_levels) {
   texpect(ctx, NULL, "test.user", "{\"bogus\":1}", TC_EUNAUTHENTICATED,
           "{\"error\":{\"code\":\"unauthenticated\",\"message\":\"method "
           "'test.user' needs an authenticated caller\"}}");
+  tt_ctx_free(ctx, tmpdir);
+}
+END_TEST
+
+START_TEST(error_reason) {
+  tc_ctx *ctx = ctx_new();
+  texpect(ctx, NULL, "test.reason", "{}", TC_EUNAUTHENTICATED,
+          "{\"error\":{\"code\":\"unauthenticated\",\"message\":"
+          "\"invalid_grant: the code is not known\",\"field\":\"code\","
+          "\"reason\":\"invalid_grant\"}}");
+  ck_assert_str_eq(tc_errreason(ctx), "invalid_grant");
+  ck_assert_str_eq(tc_errfield(ctx), "code");
+  /* reason without a field; escaped like every string */
+  texpect(ctx, NULL, "test.reason", "{\"nofield\":true,\"reason\":\"a\\\"b\"}",
+          TC_EINVAL,
+          "{\"error\":{\"code\":\"invalid_argument\",\"message\":\"bad "
+          "thing\",\"reason\":\"a\\\"b\"}}");
+  /* cut to the buffer, never past it */
+  char *out = NULL;
+  char req[256];
+  snprintf(req, sizeof(req), "{\"reason\":\"%0100d\"}", 0);
+  ck_assert_int_eq(tcall(ctx, NULL, "test.reason", req, &out),
+                   TC_EUNAUTHENTICATED);
+  ck_assert_uint_eq(strlen(tc_errreason(ctx)), 63);
+  cJSON *doc = cJSON_Parse(out);
+  ck_assert_ptr_nonnull(doc);
+  cJSON *err = cJSON_GetObjectItemCaseSensitive(doc, "error");
+  ck_assert_uint_eq(
+      strlen(cJSON_GetObjectItemCaseSensitive(err, "reason")->valuestring), 63);
+  cJSON_Delete(doc);
+  free(out);
+  /* a plain error after a reasoned one has no reason */
+  texpect(ctx, NULL, "test.reason_then_plain", "{}", TC_ECONFLICT,
+          "{\"error\":{\"code\":\"conflict\",\"message\":\"second\"}}");
+  ck_assert_str_eq(tc_errreason(ctx), "");
+  /* validation errors carry none; a success clears it */
+  tcall(ctx, NULL, "test.reason", "{}", &out);
+  free(out);
+  texpect(ctx, NULL, "test.reason", "{\"bogus\":1}", TC_EINVAL,
+          "{\"error\":{\"code\":\"invalid_argument\",\"message\":"
+          "\"unknown field 'bogus'\",\"field\":\"bogus\"}}");
+  ck_assert_str_eq(tc_errreason(ctx), "");
+  tcall(ctx, NULL, "test.reason", "{}", &out);
+  free(out);
+  texpect(ctx, NULL, "test.public", "{}", TC_OK,
+          "{\"kind\":\"anonymous\",\"user_id\":\"\",\"qty\":0,\"note\":"
+          "\"none\",\"flag\":false}");
+  ck_assert_str_eq(tc_errreason(ctx), "");
+  ck_assert_str_eq(tc_errreason(NULL), "");
   tt_ctx_free(ctx, tmpdir);
 }
 END_TEST
@@ -1379,6 +1459,7 @@ static Suite *api_suite(void) {
   Suite *s = suite_create("api");
   TCase *tc = tcase_create("dispatch");
   tcase_add_test(tc, version_golden);
+  tcase_add_test(tc, error_reason);
   tcase_add_test(tc, empty_and_null_request_mean_empty_object);
   tcase_add_test(tc, request_need_not_be_nul_terminated);
   tcase_add_test(tc, output_is_appended);

@@ -625,6 +625,268 @@ START_TEST(forget_user_erases_credentials) {
 }
 END_TEST
 
+/* ---- cleanup ---- */
+
+#define DAY (24LL * 3600 * 1000)
+#define NOW (T0 + 100 * DAY)
+
+static int read_count(const tc_value *cols, size_t n, void *payload) {
+  (void)n;
+  *(int64_t *)payload = tc__col_int(&cols[0]);
+  return 0;
+}
+
+static int64_t count_where(const char *table, const char *where) {
+  char sql[512];
+  int64_t c = -1;
+  snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE %s", table, where);
+  ck_assert_int_eq(tc__db_row(ctx, sql, NULL, 0, read_count, &c), TC_OK);
+  return c;
+}
+
+static void exec(const char *sql) {
+  ck_assert_msg(tc__db_exec(ctx, sql, NULL, 0, NULL, NULL, NULL) == TC_OK,
+                "%s: %s", sql, tc_errmsg(ctx));
+}
+
+/* Rows on both sides of every cutoff (defaults: refresh idle 14 days,
+ * absolute 30, leeway 30 s, session retention 30 days), as of NOW.
+ * Names say what the sweep must do: k* kept, d* deleted. */
+static void sweep_fixture(void) {
+  char sql[1024];
+  struct {
+    const char *id;
+    int64_t exp, revoked; /* revoked 0: not revoked */
+  } sess[] = {
+      {"kLive", NOW + 29 * DAY, 0},
+      {"kExpRecent", NOW - DAY, 0},
+      {"dExpOld", NOW - 31 * DAY, 0},
+      {"kRevRecent", NOW + 10 * DAY, NOW - DAY},
+      {"dRevOld", NOW + 10 * DAY, NOW - 31 * DAY},
+  };
+  for (size_t i = 0; i < 5; i++) {
+    char rev[32] = "NULL";
+    if (sess[i].revoked)
+      snprintf(rev, sizeof(rev), "%lld", (long long)sess[i].revoked);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO auth_sessions (id, user_id, client_id, scope, ip, "
+             "user_agent, created_at, last_used_at, expires_at, revoked_at) "
+             "VALUES ('%s', 'u', '', '', '', '', 0, 0, %lld, %s)",
+             sess[i].id, (long long)sess[i].exp, rev);
+    exec(sql);
+  }
+  struct {
+    const char *hash, *sid;
+    int64_t created, idle, used; /* used 0: never used */
+  } rt[] = {
+      {"kLiveUnused", "kLive", NOW - DAY, NOW + 13 * DAY, 0},
+      {"kLiveUsed", "kLive", NOW - DAY, NOW + 13 * DAY, NOW - 1},
+      {"dLiveIdleGone", "kLive", NOW - 15 * DAY, NOW - 1, 0},
+      {"kExpRecentUsed", "kExpRecent", NOW - 20 * DAY, NOW - 6 * DAY, NOW},
+      {"dExpRecentOld", "kExpRecent", NOW - 31 * DAY, NOW - 17 * DAY, NOW},
+      {"kRevRecentUsed", "kRevRecent", NOW - 25 * DAY, NOW - 11 * DAY, NOW},
+      {"dRevOldUsed", "dRevOld", NOW - 25 * DAY, NOW - 11 * DAY, NOW},
+      {"dRevOldUnused", "dRevOld", NOW - DAY, NOW + 5 * DAY, 0},
+  };
+  for (size_t i = 0; i < 8; i++) {
+    char used[32] = "NULL";
+    if (rt[i].used) snprintf(used, sizeof(used), "%lld", (long long)rt[i].used);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO auth_refresh_tokens (token_hash, session_id, "
+             "created_at, idle_expires_at, used_at) VALUES ('%s', '%s', %lld, "
+             "%lld, %s)",
+             rt[i].hash, rt[i].sid, (long long)rt[i].created,
+             (long long)rt[i].idle, used);
+    exec(sql);
+  }
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO auth_mfa_challenges (token_hash, user_id, expires_at, "
+           "attempts, used_at, ip) VALUES ('dPast', 'u', %lld, 0, NULL, ''), "
+           "('dAtNow', 'u', %lld, 0, NULL, ''), ('kLater', 'u', %lld, 0, "
+           "NULL, '')",
+           (long long)(NOW - 1), (long long)NOW, (long long)(NOW + 1000));
+  exec(sql);
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO auth_oauth_codes (code_hash, client_id, user_id, "
+           "redirect_uri, scope, code_challenge, expires_at, used_at, "
+           "session_id) VALUES ('dUnusedPast', 'c', 'u', 'r', '', 'x', %lld, "
+           "NULL, NULL), ('kUnusedLive', 'c', 'u', 'r', '', 'x', %lld, NULL, "
+           "NULL), ('kUsedRecent', 'c', 'u', 'r', '', 'x', %lld, %lld, "
+           "'kLive'), ('dUsedOld', 'c', 'u', 'r', '', 'x', %lld, %lld, "
+           "'dExpOld')",
+           (long long)(NOW - 1), (long long)(NOW + 1000),
+           (long long)(NOW - DAY), (long long)(NOW - DAY - 1000),
+           (long long)(NOW - 31 * DAY), (long long)(NOW - 31 * DAY - 1000));
+  exec(sql);
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO auth_revoked_tokens (jti, expires_at) VALUES "
+           "('dLongGone', %lld), ('kInLeeway', %lld), ('kLater', %lld)",
+           (long long)(NOW - 60000), (long long)(NOW - 10000),
+           (long long)(NOW + 3600000));
+  exec(sql);
+}
+
+static const char *const sweep_tables[][2] = {
+    {"auth_sessions", "id"},
+    {"auth_refresh_tokens", "token_hash"},
+    {"auth_mfa_challenges", "token_hash"},
+    {"auth_oauth_codes", "code_hash"},
+    {"auth_revoked_tokens", "jti"},
+};
+
+/* Every d* row is gone and every k* row is still there. */
+static void expect_swept(void) {
+  for (size_t i = 0; i < 5; i++) {
+    char w[128];
+    snprintf(w, sizeof(w), "%s LIKE 'd%%'", sweep_tables[i][1]);
+    ck_assert_msg(count_where(sweep_tables[i][0], w) == 0, "%s: d* left",
+                  sweep_tables[i][0]);
+  }
+  ck_assert_int_eq(count_where("auth_sessions", "id LIKE 'k%'"), 3);
+  ck_assert_int_eq(count_where("auth_refresh_tokens", "token_hash LIKE 'k%'"),
+                   4);
+  ck_assert_int_eq(count_where("auth_mfa_challenges", "1"), 1);
+  ck_assert_int_eq(count_where("auth_oauth_codes", "1"), 2);
+  ck_assert_int_eq(count_where("auth_revoked_tokens", "1"), 2);
+}
+
+START_TEST(sweep_deletes_what_expired_and_nothing_else) {
+  clk.now = NOW - DAY; /* a session live at NOW */
+  tc_user u = make_user("sweep@example.com", PW);
+  tc_auth_tokens t;
+  ck_assert_int_eq(tc_auth_login(&t, ctx, "sweep@example.com", PW, NULL),
+                   TC_OK);
+  sweep_fixture();
+  int64_t creds = count_where("auth_credentials", "1");
+  ck_assert_int_eq(creds, 1);
+  size_t removed = 99;
+  /* Before anything is due, nothing goes. */
+  ck_assert_int_eq(tc_auth_sweep(ctx, NOW - 40 * DAY, 1000, &removed), TC_OK);
+  ck_assert_uint_eq(removed, 0);
+  ck_assert_int_eq(tc_auth_sweep(ctx, NOW, 1000, &removed), TC_OK);
+  ck_assert_uint_eq(removed, 4 + 2 + 2 + 1 + 2);
+  expect_swept();
+  ck_assert_int_eq(tc_auth_sweep(ctx, NOW, 1000, &removed), TC_OK);
+  ck_assert_uint_eq(removed, 0);
+  /* The real login's session, token and credentials are untouched. */
+  ck_assert_int_eq(count_where("auth_credentials", "1"), creds);
+  char w[128];
+  snprintf(w, sizeof(w), "id = '%s' AND revoked_at IS NULL", t.session_id);
+  ck_assert_int_eq(count_where("auth_sessions", w), 1);
+  tc_auth_tokens t2;
+  ck_assert_int_eq(tc_auth_refresh(&t2, ctx, t.refresh_token, NULL), TC_OK);
+  (void)u;
+}
+END_TEST
+
+START_TEST(sweep_respects_the_limit) {
+  sweep_fixture();
+  size_t removed = 0, total = 0, calls = 0;
+  do {
+    ck_assert_int_eq(tc_auth_sweep(ctx, NOW, 5, &removed), TC_OK);
+    ck_assert_uint_le(removed, 5);
+    total += removed;
+    calls++;
+  } while (removed == 5 && calls < 10);
+  ck_assert_uint_eq(total, 11);
+  ck_assert_uint_eq(calls, 3); /* 5, 5, 1 */
+  expect_swept();
+  ck_assert_int_eq(tc_auth_sweep(ctx, NOW, 1, &removed), TC_OK);
+  ck_assert_uint_eq(removed, 0);
+  ck_assert_int_eq(tc_auth_sweep(ctx, NOW, 0, &removed), TC_EINVAL);
+  ck_assert_str_eq(tc_errfield(ctx), "limit");
+  ck_assert_int_eq(tc_auth_sweep(ctx, -1, 10, &removed), TC_EINVAL);
+  ck_assert_int_eq(tc_auth_sweep(NULL, NOW, 10, &removed), TC_EINVAL);
+  ck_assert_uint_eq(removed, 0);
+}
+END_TEST
+
+START_TEST(sweep_follows_the_clock_and_retention) {
+  tc_auth_options o = TC_AUTH_OPTIONS_INIT;
+  o.pwhash_opslimit = 1;
+  o.pwhash_memlimit = 8192;
+  o.refresh_idle_ms = 3600 * 1000;
+  o.refresh_absolute_ms = 2 * 3600 * 1000;
+  o.session_retention_ms = 3600 * 1000;
+  ck_assert_int_eq(tc_auth_configure(ctx, &o), TC_OK);
+  make_user("clock@example.com", PW);
+  tc_auth_tokens t, t2;
+  ck_assert_int_eq(tc_auth_login(&t, ctx, "clock@example.com", PW, NULL),
+                   TC_OK);
+  ck_assert_int_eq(tc_auth_refresh(&t2, ctx, t.refresh_token, NULL), TC_OK);
+  size_t removed = 0;
+  /* An hour on, the unused token is idle-expired; the used one stays for
+   * reuse detection. */
+  clk.now += 3600 * 1000;
+  ck_assert_int_eq(tc_auth_sweep(ctx, 0, 100, &removed), TC_OK);
+  ck_assert_uint_eq(removed, 1);
+  ck_assert_int_eq(count_where("auth_refresh_tokens", "1"), 1);
+  ck_assert_int_eq(tc_auth_refresh(&t2, ctx, t.refresh_token, NULL),
+                   TC_EUNAUTHENTICATED);
+  /* (that reuse revoked the session: retention counts from now) */
+  ck_assert_int_eq(count_where("auth_sessions", "revoked_at IS NULL"), 0);
+  clk.now += 3600 * 1000 - 1;
+  ck_assert_int_eq(tc_auth_sweep(ctx, 0, 100, &removed), TC_OK);
+  ck_assert_int_eq(count_where("auth_sessions", "1"), 1);
+  clk.now += 1;
+  ck_assert_int_eq(tc_auth_sweep(ctx, 0, 100, &removed), TC_OK);
+  ck_assert_int_eq(count_where("auth_sessions", "1"), 0);
+  ck_assert_int_eq(count_where("auth_refresh_tokens", "1"), 0);
+  o.version = 1; /* version 1 has no retention field: left as it was */
+  o.session_retention_ms = -5;
+  ck_assert_int_eq(tc_auth_configure(ctx, &o), TC_OK);
+  o.version = 2;
+  ck_assert_int_eq(tc_auth_configure(ctx, &o), TC_EINVAL);
+  ck_assert_str_eq(tc_errfield(ctx), "session_retention_ms");
+}
+END_TEST
+
+static int read_plan(const tc_value *cols, size_t n, void *payload) {
+  const char *detail = tc__col_text(&cols[n - 1]);
+  ck_assert_msg(strncmp(detail, "SCAN ", 5) != 0, "%s: %s",
+                (const char *)payload, detail);
+  return 0;
+}
+
+START_TEST(sweep_never_scans_a_table) {
+  const char *sql;
+  for (size_t i = 0; (sql = tc__auth_sweep_statement(i)); i++) {
+    char plan[2048];
+    snprintf(plan, sizeof(plan), "EXPLAIN QUERY PLAN %s", sql);
+    tc_value p[4] = {TC_VAL_INT(1), TC_VAL_INT(1), TC_VAL_INT(1),
+                     TC_VAL_INT(1)};
+    size_t n = 0;
+    for (const char *q = sql; *q; q++) n += *q == '?';
+    ck_assert_int_eq(tc__db_exec(ctx, plan, p, n, read_plan, (void *)sql, NULL),
+                     TC_OK);
+  }
+  ck_assert_ptr_null(tc__auth_sweep_statement(100));
+}
+END_TEST
+
+START_TEST(json_sweep_system_only) {
+  sweep_fixture();
+  clk.now = NOW;
+  char *out = NULL;
+  tc_principal sys = tt_system();
+  tc_principal admin =
+      tt_user("00000000-0000-7000-8000-000000000001", TC_ROLE_ADMIN);
+  ck_assert_int_eq(tt_call(ctx, &admin, "auth.sweep", "{}", &out), TC_EDENIED);
+  free(out);
+  ck_assert_int_eq(tt_call(ctx, &sys, "auth.sweep", "{\"limit\":0}", &out),
+                   TC_EINVAL);
+  free(out);
+  ck_assert_int_eq(tt_call(ctx, &sys, "auth.sweep", "{\"limit\":10}", &out),
+                   TC_OK);
+  ck_assert_str_eq(out, "{\"removed\":10,\"more\":true}");
+  free(out);
+  ck_assert_int_eq(tt_call(ctx, &sys, "auth.sweep", "{}", &out), TC_OK);
+  ck_assert_str_eq(out, "{\"removed\":1,\"more\":false}");
+  free(out);
+  expect_swept();
+}
+END_TEST
+
 static Suite *auth_suite(void) {
   Suite *s = suite_create("auth");
   TCase *tc = tcase_create("auth");
@@ -650,6 +912,11 @@ static Suite *auth_suite(void) {
   tcase_add_test(tc, json_login_refresh_verify_logout);
   tcase_add_test(tc, json_set_roles_admin_only);
   tcase_add_test(tc, forget_user_erases_credentials);
+  tcase_add_test(tc, sweep_deletes_what_expired_and_nothing_else);
+  tcase_add_test(tc, sweep_respects_the_limit);
+  tcase_add_test(tc, sweep_follows_the_clock_and_retention);
+  tcase_add_test(tc, sweep_never_scans_a_table);
+  tcase_add_test(tc, json_sweep_system_only);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -243,6 +243,97 @@ START_TEST(refresh_grant_introspect_revoke) {
 }
 END_TEST
 
+/* The JSON error document of out: code, reason (absent: "") and field. */
+static void expect_error(char *out, const char *code, const char *reason,
+                         const char *field) {
+  cJSON *doc = cJSON_Parse(out);
+  ck_assert_msg(doc != NULL, "not JSON: %s", out);
+  cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "error");
+  ck_assert_ptr_nonnull(e);
+  const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "code");
+  const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "reason");
+  const cJSON *f = cJSON_GetObjectItemCaseSensitive(e, "field");
+  ck_assert_msg(cJSON_IsString(c) && !strcmp(c->valuestring, code),
+                "want code %s: %s", code, out);
+  if (*reason)
+    ck_assert_msg(cJSON_IsString(r) && !strcmp(r->valuestring, reason),
+                  "want reason %s: %s", reason, out);
+  else
+    ck_assert_msg(r == NULL, "want no reason: %s", out);
+  if (field)
+    ck_assert_msg(cJSON_IsString(f) && !strcmp(f->valuestring, field),
+                  "want field %s: %s", field, out);
+  cJSON_Delete(doc);
+  free(out);
+}
+
+START_TEST(json_oauth_error_reasons) {
+  tc_principal anon = TC_PRINCIPAL_INIT;
+  char req[1024], *out = NULL, code[TC_AUTH_OPAQUE_MAX];
+  /* a code nobody issued */
+  snprintf(req, sizeof(req),
+           "{\"grant_type\":\"authorization_code\",\"client_id\":\"%s\","
+           "\"code\":\"not-a-real-code\",\"redirect_uri\":\"" REDIRECT
+           "\",\"code_verifier\":\"" VERIFIER "\"}",
+           pub.client_id);
+  ck_assert_int_eq(tt_call(ctx, &anon, "auth.oauth_token", req, &out),
+                   TC_EUNAUTHENTICATED);
+  expect_error(out, "unauthenticated", "invalid_grant", "code");
+  ck_assert_str_eq(tc_errreason(ctx), "invalid_grant");
+  /* a real code with the wrong verifier */
+  authorize(code, pub.client_id);
+  snprintf(req, sizeof(req),
+           "{\"grant_type\":\"authorization_code\",\"client_id\":\"%s\","
+           "\"code\":\"%s\",\"redirect_uri\":\"" REDIRECT
+           "\",\"code_verifier\":\"%s\"}",
+           pub.client_id, code,
+           "wrong-verifier-wrong-verifier-wrong-verifier-x");
+  ck_assert_int_eq(tt_call(ctx, &anon, "auth.oauth_token", req, &out),
+                   TC_EUNAUTHENTICATED);
+  expect_error(out, "unauthenticated", "invalid_grant", "code_verifier");
+  /* a confidential client with a wrong secret */
+  snprintf(req, sizeof(req),
+           "{\"grant_type\":\"client_credentials\",\"client_id\":\"%s\","
+           "\"client_secret\":\"wrong\"}",
+           conf.client_id);
+  ck_assert_int_eq(tt_call(ctx, &anon, "auth.oauth_token", req, &out),
+                   TC_EUNAUTHENTICATED);
+  expect_error(out, "unauthenticated", "invalid_client", NULL);
+  ck_assert_str_eq(tc_auth_oauth_error(ctx), "invalid_client");
+  ck_assert_str_eq(tc_errreason(ctx), "invalid_client");
+  /* an unknown grant type */
+  ck_assert_int_eq(tt_call(ctx, &anon, "auth.oauth_token",
+                           "{\"grant_type\":\"password\"}", &out),
+                   TC_EINVAL);
+  expect_error(out, "invalid_argument", "unsupported_grant_type", "grant_type");
+  /* a public client asking for client credentials */
+  snprintf(req, sizeof(req),
+           "{\"grant_type\":\"client_credentials\",\"client_id\":\"%s\"}",
+           pub.client_id);
+  ck_assert_int_eq(tt_call(ctx, &anon, "auth.oauth_token", req, &out),
+                   TC_EDENIED);
+  expect_error(out, "permission_denied", "unauthorized_client", NULL);
+  /* a refresh grant with an unknown token */
+  snprintf(req, sizeof(req),
+           "{\"grant_type\":\"refresh_token\",\"client_id\":\"%s\","
+           "\"refresh_token\":\"nope\"}",
+           pub.client_id);
+  ck_assert_int_eq(tt_call(ctx, &anon, "auth.oauth_token", req, &out),
+                   TC_EUNAUTHENTICATED);
+  expect_error(out, "unauthenticated", "invalid_grant", "refresh_token");
+  /* the request validator's own errors have no OAuth reason */
+  ck_assert_int_eq(tt_call(ctx, &anon, "auth.oauth_token", "{}", &out),
+                   TC_EINVAL);
+  expect_error(out, "invalid_argument", "", "grant_type");
+  /* nor has an error outside OAuth: auth.refresh of an unknown token */
+  ck_assert_int_eq(
+      tt_call(ctx, &anon, "auth.refresh", "{\"refresh_token\":\"nope\"}", &out),
+      TC_EUNAUTHENTICATED);
+  expect_error(out, "unauthenticated", "", "refresh_token");
+  ck_assert_str_eq(tc_errreason(ctx), "");
+}
+END_TEST
+
 START_TEST(json_oauth_flow) {
   char req[1024], *out = NULL;
   snprintf(req, sizeof(req),
@@ -311,6 +402,7 @@ static Suite *oauth_suite(void) {
   tcase_add_test(tc, client_credentials_and_secrets);
   tcase_add_test(tc, refresh_grant_introspect_revoke);
   tcase_add_test(tc, json_oauth_flow);
+  tcase_add_test(tc, json_oauth_error_reasons);
   suite_add_tcase(s, tc);
   return s;
 }

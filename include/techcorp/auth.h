@@ -60,7 +60,7 @@ typedef struct tc_auth_key {
   size_t secret_len;
 } tc_auth_key;
 
-#define TC_AUTH_OPTIONS_VERSION 1
+#define TC_AUTH_OPTIONS_VERSION 2
 /**
  * Options of the auth module. Declare with TC_AUTH_OPTIONS_INIT; a zero
  * (or NULL) field means "the default" given beside it.
@@ -105,6 +105,10 @@ typedef struct tc_auth_options {
   const char *totp_issuer;
   /** TOTP hash for new enrolments (0: SHA-1, what every app supports). */
   tc_totp_alg totp_alg;
+  /** Since options version 2: how long a session that expired or was
+   *  revoked is kept (for audits and support) before tc_auth_sweep()
+   *  deletes it (0: 30 days). */
+  int64_t session_retention_ms;
 } tc_auth_options;
 
 #define TC_AUTH_OPTIONS_INIT \
@@ -406,7 +410,8 @@ TC_EXTERN int tc_auth_oauth_token(tc_auth_tokens *out, tc_ctx *ctx,
 /** The RFC 6749 error name of the last failed OAuth call on ctx
  *  ("invalid_grant", "invalid_client", "invalid_request",
  *  "unsupported_grant_type", "invalid_scope", "unauthorized_client"), or
- *  "" . Owned by ctx. */
+ *  "" . Owned by ctx. The same name is the context's error reason
+ *  (tc_errreason()), which the JSON API gives as the error's "reason". */
 TC_EXTERN const char *tc_auth_oauth_error(tc_ctx *ctx);
 
 /** RFC 7662 introspection result. */
@@ -439,6 +444,32 @@ TC_EXTERN int tc_auth_oauth_introspect(tc_auth_introspection *out, tc_ctx *ctx,
 TC_EXTERN int tc_auth_oauth_revoke(tc_ctx *ctx, const char *client_id,
                                    const char *client_secret,
                                    const char *token);
+
+/* ---- cleanup ------------------------------------------------------------ */
+
+/**
+ * Delete auth rows that can no longer matter, as of now_ms (0: the
+ * context's clock), at most `limit` rows in all, in one write transaction:
+ *  - refresh tokens never used and past their idle expiry; any refresh
+ *    token older than the absolute lifetime (refresh_absolute_ms) whose
+ *    session is not live (used ones are kept until then so that reuse is
+ *    still detected);
+ *  - MFA challenges past their expiry;
+ *  - OAuth authorization codes never used and past their expiry, and used
+ *    ones once the session they gave is past its absolute lifetime (reuse
+ *    revokes that session until then);
+ *  - revoked access-token ids once the token is past exp plus the leeway;
+ *  - sessions expired or revoked longer than session_retention_ms ago,
+ *    with their refresh tokens.
+ * Every deletion walks an index, never a whole table, so a call costs
+ * about `limit` rows; call again while *removed == limit to catch up.
+ * removed (may be NULL) gets how many rows were deleted (0 on failure).
+ * Does not touch the cache (what it deletes is refused already).
+ * Thread rules as for every call on ctx. TC_EINVAL for limit 0 or a
+ * negative now_ms; store errors as they come (nothing deleted then).
+ */
+TC_EXTERN int tc_auth_sweep(tc_ctx *ctx, int64_t now_ms, size_t limit,
+                            size_t *removed);
 
 TC_END_DECL
 

@@ -217,6 +217,14 @@ TC_EXTERN const char *tc_errmsg(const tc_ctx *ctx);
  */
 TC_EXTERN const char *tc_errfield(const tc_ctx *ctx);
 
+/**
+ * A stable machine-readable sub-code refining tc_errcode() for the last
+ * error ("invalid_grant", "invalid_client", ... for OAuth failures, as
+ * RFC 6749 names them), or "" when the error has none. Owned by ctx like
+ * tc_errmsg(); the JSON API gives it as the error's "reason".
+ */
+TC_EXTERN const char *tc_errreason(const tc_ctx *ctx);
+
 /** The code of the last failed call on ctx, TC_OK after a success. */
 TC_EXTERN int tc_errcode(const tc_ctx *ctx);
 

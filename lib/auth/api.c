@@ -637,6 +637,31 @@ static int api_revoke(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : tc__json_add_bool(ctx, resp, "ok", true);
 }
 
+/* ---- cleanup ---- */
+
+static const tc__field sweep_request[] = {
+    {"limit", TC__F_INT, 0, 1, 100000, NULL, NULL,
+     "most rows deleted by this call (default 1000)"},
+    {NULL},
+};
+static const tc__field sweep_response[] = {
+    {"removed", TC__F_INT, TC__F_REQUIRED, 0, 0, NULL, NULL, "rows deleted"},
+    {"more", TC__F_BOOL, TC__F_REQUIRED, 0, 0, NULL, NULL,
+     "the limit was reached: call again"},
+    {NULL},
+};
+
+static int api_sweep(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+                     cJSON *resp) {
+  (void)who;
+  size_t limit = (size_t)tc__json_int(req, "limit", 1000), removed = 0;
+  int rc = tc_auth_sweep(ctx, 0, limit, &removed);
+  if (rc == TC_OK)
+    rc = tc__json_add_int(ctx, resp, "removed", (int64_t)removed);
+  if (rc == TC_OK) rc = tc__json_add_bool(ctx, resp, "more", removed == limit);
+  return rc;
+}
+
 static const tc__api_method methods[] = {
     {"auth.login", "Log in with e-mail and password", TC__ACCESS_PUBLIC,
      login_request, tokens_response, api_login},
@@ -674,6 +699,8 @@ static const tc__api_method methods[] = {
      client_token_request, introspect_response, api_introspect},
     {"auth.oauth_revoke", "RFC 7009 token revocation", TC__ACCESS_PUBLIC,
      client_token_request, ok_response, api_revoke},
+    {"auth.sweep", "Delete expired tokens, codes, challenges and old sessions",
+     TC__ACCESS_SYSTEM, sweep_request, sweep_response, api_sweep},
 };
 
 const tc__api_module tc__api_auth = {"auth", methods,

@@ -34,6 +34,7 @@ typedef struct tc__auth_state {
   uint32_t thr_acct, thr_ip;
   int64_t thr_window, thr_base, thr_max;
   int64_t sess_cache_ttl;
+  int64_t sess_retention;
   tc_totp_alg totp_alg;
   /* A hash of a random password at the current limits, verified when a
    * login names nobody so that it costs as much as a real one. */
@@ -65,7 +66,8 @@ int tc__auth_audit(tc_ctx *ctx, const char *topic, const char *user_id,
 /* Same in a transaction of its own (for events about failures). */
 int tc__auth_audit_commit(tc_ctx *ctx, const char *topic, const char *user_id,
                           const char *const *kv);
-/* OAuth failures: remember the RFC 6749 name and prefix the message. */
+/* OAuth failures: remember the RFC 6749 name, prefix the message with it
+ * and set it as the context's error reason (tc_errreason()). */
 int tc__auth_oauth_err(tc_ctx *ctx, int code, const char *rfc_name,
                        const char *field, const char *fmt, ...) TC_PRINTF(5, 6);
 /* Is `who` user_id itself or staff allowed `action` on it. */
@@ -136,6 +138,11 @@ int tc__auth_mfa_check(tc_ctx *ctx, const char *user_id, const char *code,
 void tc__sha1(unsigned char out[TC__SHA1_LEN], const void *data, size_t n);
 void tc__hmac_sha1(unsigned char out[TC__SHA1_LEN], const unsigned char *key,
                    size_t key_len, const void *msg, size_t n);
+
+/* ---- cleanup (sweep.c) ---- */
+/* The i-th deletion tc_auth_sweep() runs, NULL past the last (the tests
+ * check each one's query plan). */
+const char *tc__auth_sweep_statement(size_t i);
 
 /* ---- throttling (login.c) ---- */
 int tc__auth_throttle_check(tc_ctx *ctx, const char *account, const char *ip);

@@ -102,8 +102,27 @@
   ");\n"                                                              \
   "CREATE INDEX auth_oauth_codes_user ON auth_oauth_codes (user_id);\n"
 
+/* Indexes for tc_auth_sweep(): every one of its deletions walks an index
+ * range of rows that are due, never a whole table. */
+#define AUTH_SCHEMA_2                                                  \
+  "CREATE INDEX auth_refresh_tokens_unused_expiry ON "                 \
+  "auth_refresh_tokens (used_at, idle_expires_at);\n"                  \
+  "CREATE INDEX auth_refresh_tokens_created ON auth_refresh_tokens "   \
+  "(created_at);\n"                                                    \
+  "CREATE INDEX auth_revoked_tokens_expiry ON auth_revoked_tokens "    \
+  "(expires_at);\n"                                                    \
+  "CREATE INDEX auth_mfa_challenges_expiry ON auth_mfa_challenges "    \
+  "(expires_at);\n"                                                    \
+  "CREATE INDEX auth_oauth_codes_unused_expiry ON auth_oauth_codes "   \
+  "(used_at, expires_at);\n"                                           \
+  "CREATE INDEX auth_oauth_codes_expiry ON auth_oauth_codes "          \
+  "(expires_at);\n"                                                    \
+  "CREATE INDEX auth_sessions_expiry ON auth_sessions (expires_at);\n" \
+  "CREATE INDEX auth_sessions_revoked ON auth_sessions (revoked_at);\n"
+
 static const tc__migration auth_migrations[] = {
     {1, AUTH_SCHEMA_1, AUTH_SCHEMA_1},
+    {2, AUTH_SCHEMA_2, AUTH_SCHEMA_2},
 };
 
 const tc__schema_module tc__schema_auth = {

@@ -425,8 +425,11 @@ int tc__auth_refresh(tc_auth_tokens *out, tc_ctx *ctx, const char *token,
                             "the refresh token was already used; its "
                             "session is revoked");
   }
-  if (!oauth && rc != TC_OK && tc__auth_state_get(ctx))
-    tc__auth_state_get(ctx)->oauth_error[0] = '\0';
+  if (!oauth && rc != TC_OK) {
+    /* Outside the OAuth endpoint the RFC 6749 names do not apply. */
+    if (tc__auth_state_get(ctx)) tc__auth_state_get(ctx)->oauth_error[0] = '\0';
+    ctx->errreason[0] = '\0';
+  }
   if (rc) sodium_memzero(out, sizeof(*out));
   return rc;
 }

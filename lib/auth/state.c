@@ -29,6 +29,7 @@ static void set_defaults(tc__auth_state *st) {
   st->refresh_abs = (int64_t)30 * 24 * 3600 * 1000;
   st->mfa_ttl = 5 * 60 * 1000;
   st->code_ttl = 60 * 1000;
+  st->sess_retention = (int64_t)30 * 24 * 3600 * 1000;
   st->thr_acct = 5;
   st->thr_ip = 20;
   st->thr_window = 15 * 60 * 1000;
@@ -195,6 +196,11 @@ static int apply(tc_ctx *ctx, tc__auth_state *n, const tc_auth_options *o) {
       (rc = opt_ms(ctx, &n->thr_max, o->throttle_max_ms, "throttle_max_ms")) ||
       (rc = opt_ms(ctx, &n->sess_cache_ttl, o->session_cache_ttl_ms,
                    "session_cache_ttl_ms")))
+    return rc;
+  /* Fields after totp_alg exist only from options version 2 on. */
+  if (o->version >= 2 &&
+      (rc = opt_ms(ctx, &n->sess_retention, o->session_retention_ms,
+                   "session_retention_ms")))
     return rc;
   if (o->leeway_ms < 0) n->leeway = 0;
   if (o->leeway_ms > 0) {

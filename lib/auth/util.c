@@ -94,7 +94,9 @@ int tc__auth_oauth_err(tc_ctx *ctx, int code, const char *rfc_name,
   va_end(ap);
   tc__auth_state *st = tc__auth_state_get(ctx);
   if (st) snprintf(st->oauth_error, sizeof(st->oauth_error), "%s", rfc_name);
-  return tc__seterr(ctx, code, field, "%s: %s", rfc_name, msg);
+  /* The name stays in the message for readers and goes to the reason for
+   * programs (the JSON error's "reason"). */
+  return tc__seterr_reason(ctx, code, field, rfc_name, "%s: %s", rfc_name, msg);
 }
 
 const char *tc_auth_oauth_error(tc_ctx *ctx) {

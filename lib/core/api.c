@@ -859,10 +859,12 @@ static size_t json_escape(char *dst, const char *s) {
   return o;
 }
 
-/* {"error":{"code":...,"message":...,"field":...}} in one append, so out
- * is either complete or untouched. */
+/* {"error":{"code":...,"message":...,"field":...,"reason":...}} in one
+ * append, so out is either complete or untouched. field and reason appear
+ * only when set. */
 static int write_error(tc_buf *out, tc_ctx *ctx, int rc) {
-  char doc[128 + 6 * (TC__ERRMSG_SIZE + TC__ERRFIELD_SIZE)];
+  char
+      doc[128 + 6 * (TC__ERRMSG_SIZE + TC__ERRFIELD_SIZE + TC__ERRREASON_SIZE)];
   const char *msg = ctx->errmsg[0] ? ctx->errmsg : tc_strerror(rc);
   size_t o = 0;
   o += (size_t)snprintf(doc, sizeof(doc), "{\"error\":{\"code\":\"%s\"",
@@ -875,6 +877,12 @@ static int write_error(tc_buf *out, tc_ctx *ctx, int rc) {
     memcpy(doc + o, ",\"field\":\"", 10);
     o += 10;
     o += json_escape(doc + o, ctx->errfield);
+    doc[o++] = '"';
+  }
+  if (ctx->errreason[0]) {
+    memcpy(doc + o, ",\"reason\":\"", 11);
+    o += 11;
+    o += json_escape(doc + o, ctx->errreason);
     doc[o++] = '"';
   }
   memcpy(doc + o, "}}", 2);

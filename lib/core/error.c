@@ -73,6 +73,7 @@ int tc__vseterr(tc_ctx *ctx, int code, const char *field, const char *fmt,
     snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", tc_strerror(code));
   }
   copy_field(ctx->errfield, sizeof(ctx->errfield), field);
+  ctx->errreason[0] = '\0';
   return code;
 }
 
@@ -84,11 +85,22 @@ int tc__seterr(tc_ctx *ctx, int code, const char *field, const char *fmt, ...) {
   return code;
 }
 
+int tc__seterr_reason(tc_ctx *ctx, int code, const char *field,
+                      const char *reason, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  tc__vseterr(ctx, code, field, fmt, ap);
+  va_end(ap);
+  if (ctx) copy_field(ctx->errreason, sizeof(ctx->errreason), reason);
+  return code;
+}
+
 void tc__clearerr(tc_ctx *ctx) {
   if (!ctx) return;
   ctx->errcode = TC_OK;
   ctx->errmsg[0] = '\0';
   ctx->errfield[0] = '\0';
+  ctx->errreason[0] = '\0';
 }
 
 const char *tc_errmsg(const tc_ctx *ctx) {
@@ -97,6 +109,10 @@ const char *tc_errmsg(const tc_ctx *ctx) {
 
 const char *tc_errfield(const tc_ctx *ctx) {
   return ctx ? ctx->errfield : "";
+}
+
+const char *tc_errreason(const tc_ctx *ctx) {
+  return ctx ? ctx->errreason : "";
 }
 
 int tc_errcode(const tc_ctx *ctx) {

@@ -17,6 +17,7 @@
 
 #define TC__ERRMSG_SIZE 512
 #define TC__ERRFIELD_SIZE 128
+#define TC__ERRREASON_SIZE 64
 
 struct tc_ctx {
   tc_config cfg;      /* copy of what the host gave */
@@ -33,6 +34,8 @@ struct tc_ctx {
   int errcode;
   char errmsg[TC__ERRMSG_SIZE];
   char errfield[TC__ERRFIELD_SIZE];
+  /* Machine-readable sub-code ("invalid_grant"), "" when none. */
+  char errreason[TC__ERRREASON_SIZE];
   /* Per-module state, created on first use and freed with the context. */
   void *module_state[16];
   void (*module_state_free[16])(tc_ctx *ctx, void *state);
@@ -63,6 +66,12 @@ int tc__seterr(tc_ctx *ctx, int code, const char *field, const char *fmt, ...)
 int tc__vseterr(tc_ctx *ctx, int code, const char *field, const char *fmt,
                 va_list ap);
 void tc__clearerr(tc_ctx *ctx);
+/* As tc__seterr, plus a stable machine-readable sub-code of the error
+ * (an RFC 6749 name such as "invalid_grant"; lower-case ASCII, at most 63
+ * bytes) that tc_errreason() and the JSON error document's "reason" give.
+ * tc__seterr and tc__clearerr reset it to "". */
+int tc__seterr_reason(tc_ctx *ctx, int code, const char *field,
+                      const char *reason, const char *fmt, ...) TC_PRINTF(5, 6);
 /* For failures before a context exists (tc_last_error_message()). */
 int tc__set_thread_error(int code, const char *fmt, ...) TC_PRINTF(2, 3);
 void tc__clear_thread_error(void);
