@@ -188,6 +188,9 @@ START_TEST(auth_flow) {
   snprintf(req, sizeof(req), "{\"code\":\"%s\"}", code);
   j = bearer_call(access, "auth.mfa_confirm", req, TC_OK);
   ck_assert_int_ge(cJSON_GetArraySize(at(j, "recovery_codes")), 8);
+  char recovery[64];
+  copy(recovery, sizeof(recovery),
+       cJSON_GetArrayItem(at(j, "recovery_codes"), 0)->valuestring);
   cJSON_Delete(j);
 
   /* Login now answers with a challenge, no tokens. */
@@ -241,6 +244,71 @@ START_TEST(auth_flow) {
   /* Reusing the first (rotated) refresh token is refused. */
   snprintf(req, sizeof(req), "{\"refresh_token\":\"%s\"}", refresh);
   j = call_as(NULL, NULL, "auth.refresh", req, TC_EUNAUTHENTICATED);
+  cJSON_Delete(j);
+
+  /* A recovery code answers a challenge once. */
+  j = call_as(NULL, NULL, "auth.login",
+              "{\"email\":\"ana@example.com\",\"password\":\"" PASSWORD "\"}",
+              TC_OK);
+  copy(challenge, sizeof(challenge), sat(j, "mfa_challenge"));
+  cJSON_Delete(j);
+  snprintf(req, sizeof(req), "{\"challenge\":\"%s\",\"code\":\"%s\"}",
+           challenge, recovery);
+  j = call_as(NULL, NULL, "auth.mfa_verify", req, TC_OK);
+  char access3[TC_AUTH_TOKEN_MAX];
+  copy(access3, sizeof(access3), sat(j, "access_token"));
+  cJSON_Delete(j);
+  j = call_as(NULL, NULL, "auth.login",
+              "{\"email\":\"ana@example.com\",\"password\":\"" PASSWORD "\"}",
+              TC_OK);
+  copy(challenge, sizeof(challenge), sat(j, "mfa_challenge"));
+  cJSON_Delete(j);
+  snprintf(req, sizeof(req), "{\"challenge\":\"%s\",\"code\":\"%s\"}",
+           challenge, recovery);
+  j = call_as(NULL, NULL, "auth.mfa_verify", req, TC_EUNAUTHENTICATED);
+  cJSON_Delete(j);
+
+  /* Turning MFA off needs the password and a code; then login gives
+   * tokens straight away. */
+  clk.now += 30000;
+  app_code(code, secret, clk.now);
+  snprintf(req, sizeof(req),
+           "{\"password\":\"wrong password!\",\"code\":\"%s\"}", code);
+  j = bearer_call(access3, "auth.mfa_disable", req, TC_EUNAUTHENTICATED);
+  cJSON_Delete(j);
+  snprintf(req, sizeof(req), "{\"password\":\"" PASSWORD "\",\"code\":\"%s\"}",
+           code);
+  j = bearer_call(access3, "auth.mfa_disable", req, TC_OK);
+  cJSON_Delete(j);
+  j = call_as(NULL, NULL, "auth.login",
+              "{\"email\":\"ana@example.com\",\"password\":\"" PASSWORD "\"}",
+              TC_OK);
+  ck_assert_ptr_nonnull(at(j, "access_token"));
+  cJSON_Delete(j);
+
+  /* Revoking every session ends all tokens. */
+  j = bearer_call(access3, "auth.revoke_all_sessions", "{}", TC_OK);
+  ck_assert_int_ge((int)nat(j, "revoked"), 2);
+  cJSON_Delete(j);
+  j = bearer_call(access2, "users.get", "{}", TC_EUNAUTHENTICATED);
+  cJSON_Delete(j);
+  j = bearer_call(access3, "users.get", "{}", TC_EUNAUTHENTICATED);
+  cJSON_Delete(j);
+
+  /* A deleted account can no longer log in. */
+  j = call_as(NULL, NULL, "auth.login",
+              "{\"email\":\"ana@example.com\",\"password\":\"" PASSWORD "\"}",
+              TC_OK);
+  char access4[TC_AUTH_TOKEN_MAX];
+  copy(access4, sizeof(access4), sat(j, "access_token"));
+  cJSON_Delete(j);
+  j = bearer_call(access4, "users.delete", "{}", TC_OK);
+  cJSON_Delete(j);
+  j = bearer_call(access4, "users.get", "{}", TC_EUNAUTHENTICATED);
+  cJSON_Delete(j);
+  j = call_as(NULL, NULL, "auth.login",
+              "{\"email\":\"ana@example.com\",\"password\":\"" PASSWORD "\"}",
+              TC_EUNAUTHENTICATED);
   cJSON_Delete(j);
 }
 END_TEST
@@ -499,6 +567,24 @@ START_TEST(order_flow) {
   ck_assert_int_eq((int)nat(j, "refunded"), 4990);
   cJSON_Delete(j);
   ck_assert_int_eq(available("CAM-M"), 9);
+  /* More than was bought cannot be refunded; nothing changes. */
+  snprintf(req, sizeof(req),
+           "{\"id\":\"%s\",\"lines\":[{\"line_no\":1,\"qty\":2}],"
+           "\"key\":\"r2\"}",
+           order3);
+  j = admin_call("orders.refund", req, TC_EINVAL);
+  cJSON_Delete(j);
+  snprintf(req, sizeof(req),
+           "{\"id\":\"%s\",\"lines\":[{\"line_no\":1,\"qty\":1}],"
+           "\"key\":\"r3\"}",
+           order3);
+  j = bearer_call(access, "orders.refund", req, TC_EDENIED);
+  cJSON_Delete(j);
+  j = admin_call("orders.refund", req, TC_OK);
+  ck_assert_str_eq(sat(j, "order.status"), "refunded");
+  ck_assert_int_eq((int)nat(j, "order.refunded"), 9980);
+  cJSON_Delete(j);
+  ck_assert_int_eq(available("CAM-M"), 9); /* not restocked this time */
 
   /* Order search: each customer sees only their own orders. */
   j = system_call("search.consume", "{}", TC_OK);
@@ -538,6 +624,16 @@ START_TEST(search_flow) {
   ck_assert_int_eq(hits("algodao"), 1); /* no accent finds "algodão" */
   ck_assert_int_eq(hits("cafe"), 1);
   ck_assert_int_eq(hits("sapato"), 0);
+  j = call_as(NULL, NULL, "search.products",
+              "{\"q\":\"camiseta\",\"facets\":true,\"in_stock\":true}", TC_OK);
+  ck_assert_int_eq((int)nat(j, "total"), 1);
+  const cJSON *cat = cJSON_GetArrayItem(at(j, "facets"), 0);
+  ck_assert_str_eq(sat(cat, "name"), "category");
+  const cJSON *v0 = cJSON_GetArrayItem(at(cat, "values"), 0);
+  ck_assert_str_eq(sat(v0, "value"), s.category);
+  ck_assert_str_eq(sat(v0, "label"), "Roupas");
+  ck_assert_int_eq((int)nat(v0, "count"), 1);
+  cJSON_Delete(j);
   ck_assert_int_eq(hits("ALGODÃO"), 1);
   ck_assert_int_eq(hits("CAM-M"), 1);
   j = call_as(NULL, NULL, "search.products", "{\"q\":\"camiseta\"}", TC_OK);
