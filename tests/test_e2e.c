@@ -585,6 +585,10 @@ START_TEST(order_flow) {
   ck_assert_int_eq((int)nat(j, "order.refunded"), 9980);
   cJSON_Delete(j);
   ck_assert_int_eq(available("CAM-M"), 9); /* not restocked this time */
+  j = admin_call("inventory.verify", "{}", TC_OK);
+  ck_assert(cJSON_IsTrue(at(j, "ok")));
+  ck_assert_int_eq((int)nat(j, "problems"), 0);
+  cJSON_Delete(j);
 
   /* Order search: each customer sees only their own orders. */
   j = system_call("search.consume", "{}", TC_OK);
