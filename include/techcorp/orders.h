@@ -326,7 +326,8 @@ TC_EXTERN int tc_orders_checkout(tc_order **out, tc_ctx *ctx,
 
 /**
  * Read an order with its lines: its customer, support, admin or system.
- * TC_ENOTFOUND ("order_id"), TC_EDENIED, TC_EUNAUTHENTICATED.
+ * TC_ENOTFOUND ("order_id"), TC_EDENIED (another customer's order, as
+ * in every module), TC_EUNAUTHENTICATED.
  */
 TC_EXTERN int tc_orders_get(tc_order **out, tc_ctx *ctx,
                             const tc_principal *who, const char *order_id);

@@ -127,11 +127,10 @@ static int load_for(tc_ctx *ctx, const tc_principal *who, const char *id,
   if (rc) return rc;
   tc_order *o = NULL;
   if ((rc = tc__ord_load(ctx, id, lines, &o))) return rc;
+  /* Denied like every other module's resource of another user (users,
+   * payments): one answer for the whole API. */
   if ((rc = tc__auth_authorize(ctx, who, action, o->customer_id))) {
     tc_orders_order_free(ctx, o);
-    /* Another customer's order is reported as missing, not as existing. */
-    if (rc == TC_EDENIED)
-      return tc__seterr(ctx, TC_ENOTFOUND, "order_id", "no order %.36s", id);
     return rc;
   }
   *out = o;

@@ -30,7 +30,8 @@ static int load_acting(tc_ctx *ctx, const tc_principal *who,
   if (*mask == 0) {
     tc_orders_order_free(ctx, *out);
     *out = NULL;
-    return tc__seterr(ctx, TC_ENOTFOUND, "order_id", "no order %.36s",
+    return tc__seterr(ctx, TC_EDENIED, "order_id",
+                      "not allowed to act on order %.36s of another customer",
                       order_id);
   }
   return TC_OK;
