@@ -564,6 +564,11 @@ START_TEST(order_flow) {
   ck_assert_int_eq((int)nat(j, "captured"), 9980);
   ck_assert_int_eq((int)nat(j, "refunded"), 4990);
   cJSON_Delete(j);
+  /* The order's payment is refunded through the order, never around it. */
+  snprintf(req, sizeof(req), "{\"id\":\"%s\",\"amount\":100}", pay3);
+  j = admin_call("payments.refund", req, TC_ESTATE);
+  ck_assert_str_eq(err_code(j), "invalid_state");
+  cJSON_Delete(j);
   ck_assert_int_eq(available("CAM-M"), 9);
   /* More than was bought cannot be refunded; nothing changes. */
   snprintf(req, sizeof(req),

@@ -671,15 +671,55 @@ END_TEST
 /* ---- JSON API
  * ------------------------------------------------------------------ */
 
-START_TEST(json_api) {
-  tc_id order = pu_order(ctx), owner, other;
+/* An order's payment moves only with its order: the JSON money methods
+ * point to the orders methods and change nothing. */
+START_TEST(json_refuses_an_orders_payment) {
+  tc_id order = pu_order(ctx), owner;
   tc_id_new(&owner, ctx);
-  tc_id_new(&other, ctx);
   tc_money m = brl(3000);
   tc__payment_info info;
   ck_assert_int_eq(tc__payments_authorize_owned(ctx, order.str, owner.str,
                                                 "chk", &m, "tok_visa", &info),
                    TC_OK);
+  tc_principal admin = tt_system();
+  char req[256], *out = NULL;
+  snprintf(req, sizeof(req), "{\"id\":\"%s\",\"amount\":1000}", info.id);
+  ck_assert_int_eq(tt_call(ctx, &admin, "payments.capture", req, &out),
+                   TC_ESTATE);
+  ck_assert_ptr_nonnull(strstr(out, "orders.transition"));
+  free(out);
+  ck_assert_int_eq(tc__payments_capture(ctx, info.id, 0, &info), TC_OK);
+  ck_assert_int_eq(tt_call(ctx, &admin, "payments.refund", req, &out),
+                   TC_ESTATE);
+  ck_assert_ptr_nonnull(strstr(out, "orders.refund"));
+  ck_assert_ptr_nonnull(strstr(out, "\"field\":\"id\""));
+  free(out);
+  snprintf(req, sizeof(req), "{\"id\":\"%s\"}", info.id);
+  ck_assert_int_eq(tt_call(ctx, &admin, "payments.void", req, &out), TC_ESTATE);
+  ck_assert_ptr_nonnull(strstr(out, "orders.cancel"));
+  free(out);
+  tc_payment p;
+  ck_assert_int_eq(tc_payments_get(&p, ctx, info.id), TC_OK);
+  ck_assert_str_eq(p.state, "captured");
+  ck_assert_int_eq(p.captured, 3000);
+  ck_assert_int_eq(p.refunded, 0);
+}
+END_TEST
+
+START_TEST(json_api) {
+  tc_id order = pu_order(ctx), owner, other;
+  tc_id_new(&owner, ctx);
+  tc_id_new(&other, ctx);
+  tc_money m = brl(3000);
+  /* A payment the host drives itself; an order's payment is refused below
+   * (json_refuses_an_orders_payment). */
+  tc_payment pay;
+  ck_assert_int_eq(tc_payments_authorize(&pay, ctx, order.str, owner.str, "chk",
+                                         &m, "tok_visa"),
+                   TC_OK);
+  struct {
+    const char *id;
+  } info = {pay.id};
   tc_principal me = tt_user(owner.str, TC_ROLE_CUSTOMER);
   tc_principal them = tt_user(other.str, TC_ROLE_CUSTOMER);
   tc_principal support = tt_user(other.str, TC_ROLE_SUPPORT);
@@ -793,6 +833,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, webhooks_verified_once_never_backwards);
   tcase_add_test(tc, reconcile_after_crash_never_charges_twice);
   tcase_add_test(tc, json_api);
+  tcase_add_test(tc, json_refuses_an_orders_payment);
   suite_add_tcase(s, tc);
   return s;
 }

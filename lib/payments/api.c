@@ -79,12 +79,32 @@ static int h_list(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return tc__json_add_null(ctx, resp, "next_cursor");
 }
 
+/* A checkout's payment moves with its order: capturing, voiding or
+ * refunding it here would leave the order and its stock behind, so the
+ * JSON API sends callers to the orders methods that do all three. The
+ * typed functions stay open to a host that drives payments itself. */
+static int refuse_managed(tc_ctx *ctx, const char *payment_id,
+                          const char *action, const char *instead) {
+  pay_row row;
+  int rc = tc__pay_load(ctx, payment_id, &row);
+  if (rc == TC_ENOTFOUND || rc == TC_EINVAL) return TC_OK; /* said later */
+  if (rc) return rc;
+  if (!row.managed_by[0]) return TC_OK;
+  return tc__seterr(ctx, TC_ESTATE, "id",
+                    "payment %s belongs to order %s: %s it with %s, so the "
+                    "order and its stock follow",
+                    row.p.id, row.p.order_id, action, instead);
+}
+
 static int h_capture(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
                      cJSON *resp) {
   (void)who;
   tc_payment p;
-  int rc = tc_payments_capture(&p, ctx, tc__json_str(req, "id", NULL),
-                               tc__json_int(req, "amount", 0));
+  int rc = refuse_managed(ctx, tc__json_str(req, "id", NULL), "capture",
+                          "orders.transition (to fulfilling)");
+  if (rc) return rc;
+  rc = tc_payments_capture(&p, ctx, tc__json_str(req, "id", NULL),
+                           tc__json_int(req, "amount", 0));
   return rc ? rc : payment_json(ctx, resp, &p);
 }
 
@@ -92,7 +112,10 @@ static int h_void(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
                   cJSON *resp) {
   (void)who;
   tc_payment p;
-  int rc = tc_payments_void(&p, ctx, tc__json_str(req, "id", NULL));
+  int rc = refuse_managed(ctx, tc__json_str(req, "id", NULL), "void",
+                          "orders.cancel");
+  if (rc) return rc;
+  rc = tc_payments_void(&p, ctx, tc__json_str(req, "id", NULL));
   return rc ? rc : payment_json(ctx, resp, &p);
 }
 
@@ -100,7 +123,10 @@ static int h_refund(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
                     cJSON *resp) {
   (void)who;
   tc_payment p;
-  int rc = tc_payments_refund(
+  int rc = refuse_managed(ctx, tc__json_str(req, "id", NULL), "refund",
+                          "orders.refund or orders.cancel");
+  if (rc) return rc;
+  rc = tc_payments_refund(
       &p, ctx, tc__json_str(req, "id", NULL), tc__json_int(req, "amount", 0),
       tc__json_str(req, "key", NULL), tc__json_str(req, "reason", NULL));
   return rc ? rc : payment_json(ctx, resp, &p);
@@ -215,11 +241,15 @@ static const tc__api_method payments_methods[] = {
      TC__ACCESS_USER, f_get, r_payment, h_get},
     {"payments.list", "List the payments of an order", TC__ACCESS_USER, f_list,
      r_list, h_list},
-    {"payments.capture", "Capture an authorized payment (partially too)",
+    {"payments.capture",
+     "Capture an authorized payment (partially too); not an order's",
      TC__ACCESS_ADMIN, f_capture, r_payment, h_capture},
-    {"payments.void", "Void an authorization that was not captured",
+    {"payments.void",
+     "Void an authorization that was not captured; not an order's",
      TC__ACCESS_ADMIN, f_void, r_payment, h_void},
-    {"payments.refund", "Refund captured money (partially too)",
+    {"payments.refund",
+     "Refund captured money (partially too); not an order's "
+     "(orders.refund)",
      TC__ACCESS_ADMIN, f_refund, r_payment, h_refund},
     {"payments.webhook",
      "Apply a provider webhook (signature header and raw body)",

@@ -29,6 +29,7 @@ static int insert_row(tc_ctx *ctx, const pay_row *r) {
       TC_VAL_TEXT(r->p.provider),     TC_VAL_TEXT(r->source),
       TC_VAL_TEXT(r->pending_key),    TC_VAL_INT(r->pending_amount),
       TC_VAL_INT(r->p.created_ms),    TC_VAL_INT(r->p.updated_ms),
+      TC_VAL_TEXT(r->managed_by),
   };
   return tc__db_exec(
       ctx,
@@ -36,9 +37,9 @@ static int insert_row(tc_ctx *ctx, const pay_row *r) {
       " owner_id, amount, currency, state, provider, provider_ref, source,"
       " captured, refunded, card_last4, decline_code, decline_message,"
       " fail_class, pending_step, pending_key, pending_amount, pending_base,"
-      " capture_seq, refund_seq, version, created_ms, updated_ms)"
+      " capture_seq, refund_seq, version, created_ms, updated_ms, managed_by)"
       " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, '', ?, 0, 0, '', '', '', '',"
-      " 'authorize', ?, ?, 0, 0, 0, 1, ?, ?)",
+      " 'authorize', ?, ?, 0, 0, 0, 1, ?, ?, ?)",
       p, sizeof(p) / sizeof(p[0]), NULL, NULL, NULL);
 }
 
@@ -54,10 +55,10 @@ static int same_request(tc_ctx *ctx, const pay_row *r, const tc_money *amount,
   return TC_OK;
 }
 
-static int create_or_find(tc_ctx *ctx, pay_state *st, const char *order_id,
-                          const char *owner, const char *key,
-                          const tc_money *amount, const char *source,
-                          pay_row *row) {
+static int create_or_find(tc_ctx *ctx, pay_state *st, const char *managed_by,
+                          const char *order_id, const char *owner,
+                          const char *key, const tc_money *amount,
+                          const char *source, pay_row *row) {
   for (int round = 0; round < 2; round++) {
     int rc = tc__txn_begin(ctx, TC_TXN_WRITE);
     if (rc) return rc;
@@ -71,6 +72,7 @@ static int create_or_find(tc_ctx *ctx, pay_state *st, const char *order_id,
       tc__pay_copy(row->p.id, sizeof(row->p.id), id.str);
       tc__pay_copy(row->p.order_id, sizeof(row->p.order_id), order_id);
       tc__pay_copy(row->p.owner_id, sizeof(row->p.owner_id), owner);
+      tc__pay_copy(row->managed_by, sizeof(row->managed_by), managed_by);
       tc__pay_copy(row->p.state, sizeof(row->p.state), "pending");
       row->p.amount = *amount;
       tc__pay_copy(row->p.provider, sizeof(row->p.provider),
@@ -192,9 +194,10 @@ static int drive_authorize(tc_ctx *ctx, pay_row *row) {
   return tc__pay_finish_authorize(ctx, row, rc, &res);
 }
 
-int tc__pay_authorize(tc_ctx *ctx, const char *order_id, const char *owner,
-                      const char *key, const tc_money *amount,
-                      const char *source, pay_row *row) {
+int tc__pay_authorize(tc_ctx *ctx, const char *managed_by, const char *order_id,
+                      const char *owner, const char *key,
+                      const tc_money *amount, const char *source,
+                      pay_row *row) {
   int rc;
   memset(row, 0, sizeof(*row));
   if ((rc = tc__pay_check_id(ctx, "order_id", order_id))) return rc;
@@ -206,7 +209,8 @@ int tc__pay_authorize(tc_ctx *ctx, const char *order_id, const char *owner,
   if ((rc = tc__pay_no_txn(ctx))) return rc;
   pay_state *st = tc__pay_state(ctx);
   if (!st) return ctx->errcode ? ctx->errcode : TC_ENOMEM;
-  rc = create_or_find(ctx, st, order_id, owner, key, amount, source, row);
+  rc = create_or_find(ctx, st, managed_by, order_id, owner, key, amount, source,
+                      row);
   if (rc) return rc;
   if (!strcmp(row->p.pending_step, "authorize"))
     rc = drive_authorize(ctx, row);

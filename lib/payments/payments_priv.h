@@ -48,6 +48,7 @@ typedef struct pay_row {
   int64_t pending_base; /* captured/refunded when the step was recorded */
   int64_t capture_seq, refund_seq;
   int64_t version;
+  char managed_by[16]; /* "orders" or "" (see schema.c, migration 2) */
 } pay_row;
 
 #define PAY_COLUMNS                                                      \
@@ -55,7 +56,7 @@ typedef struct pay_row {
   " provider, provider_ref, card_last4, decline_code, decline_message,"  \
   " pending_step, created_ms, updated_ms, idempotency_key, source,"      \
   " fail_class, pending_key, pending_amount, pending_base, capture_seq," \
-  " refund_seq, version"
+  " refund_seq, version, managed_by"
 
 int tc__pay_row_cb(const tc_value *cols, size_t ncols, void *payload);
 /* Load by id: TC_ENOTFOUND with the message naming payment_id. */
@@ -108,9 +109,9 @@ int tc__pay_call(tc_ctx *ctx, pay_method m, const pay_row *row,
 /* ---- steps ----------------------------------------------------------------
  */
 
-int tc__pay_authorize(tc_ctx *ctx, const char *order_id, const char *owner,
-                      const char *key, const tc_money *amount,
-                      const char *source, pay_row *row);
+int tc__pay_authorize(tc_ctx *ctx, const char *managed_by, const char *order_id,
+                      const char *owner, const char *key,
+                      const tc_money *amount, const char *source, pay_row *row);
 int tc__pay_capture(tc_ctx *ctx, const char *payment_id, int64_t amount,
                     pay_row *row);
 int tc__pay_void(tc_ctx *ctx, const char *payment_id, pay_row *row);

@@ -55,8 +55,8 @@ int tc__payments_authorize_owned(tc_ctx *ctx, const char *order_id,
                                  const tc_money *amount, const char *source,
                                  tc__payment_info *out) {
   pay_row row;
-  int rc = tc__pay_authorize(ctx, order_id, owner_user_id, idempotency_key,
-                             amount, source, &row);
+  int rc = tc__pay_authorize(ctx, "orders", order_id, owner_user_id,
+                             idempotency_key, amount, source, &row);
   give_info(out, &row);
   return rc;
 }
@@ -131,7 +131,7 @@ int tc_payments_authorize(tc_payment *out, tc_ctx *ctx, const char *order_id,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   pay_row row;
-  int rc = tc__pay_authorize(ctx, order_id, owner_user_id, idempotency_key,
+  int rc = tc__pay_authorize(ctx, "", order_id, owner_user_id, idempotency_key,
                              amount, source, &row);
   give(out, &row);
   return rc;

@@ -25,7 +25,7 @@ void tc__pay_json_safe(char *dst, size_t size, const char *src) {
 
 int tc__pay_row_cb(const tc_value *cols, size_t ncols, void *payload) {
   pay_row *r = payload;
-  if (ncols < 25) return TC_ECORRUPT;
+  if (ncols < 26) return TC_ECORRUPT;
   memset(r, 0, sizeof(*r));
   tc__col_copy(r->p.id, sizeof(r->p.id), &cols[0]);
   tc__col_copy(r->p.order_id, sizeof(r->p.order_id), &cols[1]);
@@ -52,6 +52,7 @@ int tc__pay_row_cb(const tc_value *cols, size_t ncols, void *payload) {
   r->capture_seq = tc__col_int(&cols[22]);
   r->refund_seq = tc__col_int(&cols[23]);
   r->version = tc__col_int(&cols[24]);
+  tc__col_copy(r->managed_by, sizeof(r->managed_by), &cols[25]);
   return TC_STORE_STOP;
 }
 

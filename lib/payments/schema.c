@@ -83,8 +83,16 @@
   " PRIMARY KEY (provider, event_id));"
 
 /* Portable SQL (TEXT, BIGINT, no AUTOINCREMENT): one text for both. */
+/* 2: which module drives a payment ("orders" for a checkout's payment,
+ * "" for one the host drives itself), so the JSON API sends order payments
+ * through the orders methods that keep the order and its stock in step. */
+#define PAY_SCHEMA_V2                                                          \
+  "ALTER TABLE payments_payments ADD COLUMN managed_by TEXT NOT NULL DEFAULT " \
+  "''"
+
 static const tc__migration pay_migrations[] = {
     {1, PAY_SCHEMA_V1, PAY_SCHEMA_V1},
+    {2, PAY_SCHEMA_V2, PAY_SCHEMA_V2},
 };
 
 const tc__schema_module tc__schema_payments = {
