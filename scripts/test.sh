@@ -59,6 +59,9 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_suite build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
+note "doc/api.md matches system.methods"
+step api-doc bash scripts/check-api-doc.sh build-test
+
 note "search at 100,000 generated products (latency figures, not asserted)"
 step search-100k build-test/bench/search_bench 50
 
