@@ -46,35 +46,38 @@
 
 /* ---- schema ------------------------------------------------------------- */
 
-static const char tq_schema_sqlite_1[] =
-    "CREATE TABLE tc_queue_subscriptions (\n"
-    "  grp TEXT NOT NULL,\n"
-    "  pattern TEXT NOT NULL,\n"
-    "  created_ms BIGINT NOT NULL,\n"
-    "  PRIMARY KEY (grp, pattern)\n"
-    ");\n"
-    "CREATE TABLE tc_queue_messages (\n"
-    "  id TEXT NOT NULL PRIMARY KEY,\n"
-    "  topic TEXT NOT NULL,\n"
-    "  msg_key TEXT NOT NULL,\n"
-    "  payload TEXT NOT NULL,\n"
-    "  headers TEXT NOT NULL,\n"
-    "  published_ms BIGINT NOT NULL\n"
-    ");\n"
-    "CREATE TABLE tc_queue_deliveries (\n"
-    "  grp TEXT NOT NULL,\n"
-    "  message_id TEXT NOT NULL REFERENCES tc_queue_messages(id),\n"
-    "  state TEXT NOT NULL CHECK (state IN ('live', 'dead')),\n"
-    "  attempts INTEGER NOT NULL,\n"
-    "  visible_ms BIGINT NOT NULL,\n"
-    "  lease TEXT,\n"
-    "  last_error TEXT NOT NULL,\n"
-    "  PRIMARY KEY (grp, message_id)\n"
-    ");\n"
-    "CREATE INDEX tc_queue_deliveries_take ON tc_queue_deliveries\n"
-    "  (grp, state, visible_ms, message_id);\n"
-    "CREATE INDEX tc_queue_deliveries_message ON tc_queue_deliveries\n"
-    "  (message_id);\n"
+/* Tables and indexes: the same text for both dialects. */
+#define TQ_TABLES                                                     \
+  "CREATE TABLE tc_queue_subscriptions (\n"                           \
+  "  grp TEXT NOT NULL,\n"                                            \
+  "  pattern TEXT NOT NULL,\n"                                        \
+  "  created_ms BIGINT NOT NULL,\n"                                   \
+  "  PRIMARY KEY (grp, pattern)\n"                                    \
+  ");\n"                                                              \
+  "CREATE TABLE tc_queue_messages (\n"                                \
+  "  id TEXT NOT NULL PRIMARY KEY,\n"                                 \
+  "  topic TEXT NOT NULL,\n"                                          \
+  "  msg_key TEXT NOT NULL,\n"                                        \
+  "  payload TEXT NOT NULL,\n"                                        \
+  "  headers TEXT NOT NULL,\n"                                        \
+  "  published_ms BIGINT NOT NULL\n"                                  \
+  ");\n"                                                              \
+  "CREATE TABLE tc_queue_deliveries (\n"                              \
+  "  grp TEXT NOT NULL,\n"                                            \
+  "  message_id TEXT NOT NULL REFERENCES tc_queue_messages(id),\n"    \
+  "  state TEXT NOT NULL CHECK (state IN ('live', 'dead')),\n"        \
+  "  attempts INTEGER NOT NULL,\n"                                    \
+  "  visible_ms BIGINT NOT NULL,\n"                                   \
+  "  lease TEXT,\n"                                                   \
+  "  last_error TEXT NOT NULL,\n"                                     \
+  "  PRIMARY KEY (grp, message_id)\n"                                 \
+  ");\n"                                                              \
+  "CREATE INDEX tc_queue_deliveries_take ON tc_queue_deliveries\n"    \
+  "  (grp, state, visible_ms, message_id);\n"                         \
+  "CREATE INDEX tc_queue_deliveries_message ON tc_queue_deliveries\n" \
+  "  (message_id);\n"
+
+static const char tq_schema_sqlite_1[] = TQ_TABLES
     "CREATE TRIGGER tc_queue_fanout AFTER INSERT ON tc_queue_messages\n"
     "BEGIN\n"
     "  INSERT INTO tc_queue_deliveries\n"
@@ -96,35 +99,7 @@ static const char tq_schema_sqlite_1[] =
     "END;\n";
 
 /* The same for PostgreSQL: triggers there call plpgsql functions. */
-static const char tq_schema_postgres_1[] =
-    "CREATE TABLE tc_queue_subscriptions (\n"
-    "  grp TEXT NOT NULL,\n"
-    "  pattern TEXT NOT NULL,\n"
-    "  created_ms BIGINT NOT NULL,\n"
-    "  PRIMARY KEY (grp, pattern)\n"
-    ");\n"
-    "CREATE TABLE tc_queue_messages (\n"
-    "  id TEXT NOT NULL PRIMARY KEY,\n"
-    "  topic TEXT NOT NULL,\n"
-    "  msg_key TEXT NOT NULL,\n"
-    "  payload TEXT NOT NULL,\n"
-    "  headers TEXT NOT NULL,\n"
-    "  published_ms BIGINT NOT NULL\n"
-    ");\n"
-    "CREATE TABLE tc_queue_deliveries (\n"
-    "  grp TEXT NOT NULL,\n"
-    "  message_id TEXT NOT NULL REFERENCES tc_queue_messages(id),\n"
-    "  state TEXT NOT NULL CHECK (state IN ('live', 'dead')),\n"
-    "  attempts INTEGER NOT NULL,\n"
-    "  visible_ms BIGINT NOT NULL,\n"
-    "  lease TEXT,\n"
-    "  last_error TEXT NOT NULL,\n"
-    "  PRIMARY KEY (grp, message_id)\n"
-    ");\n"
-    "CREATE INDEX tc_queue_deliveries_take ON tc_queue_deliveries\n"
-    "  (grp, state, visible_ms, message_id);\n"
-    "CREATE INDEX tc_queue_deliveries_message ON tc_queue_deliveries\n"
-    "  (message_id);\n"
+static const char tq_schema_postgres_1[] = TQ_TABLES
     "CREATE FUNCTION tc_queue_fanout() RETURNS trigger LANGUAGE plpgsql AS $$\n"
     "BEGIN\n"
     "  INSERT INTO tc_queue_deliveries\n"
