@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/api_internal.h"
+#include "api/api_internal.h"
 #include "testutil.h"
 
 /* ---- helpers
@@ -537,8 +537,9 @@ END_TEST
 /* ---- a test module: access levels and handler paths
  * ---------------------------------- */
 
-static int h_echo(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_echo(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                   cJSON *resp) {
+  const tc_principal *who = from->who;
   static const char *kinds[] = {"anonymous", "user", "system"};
   int rc = tc__json_add_str(ctx, resp, "kind", kinds[who->kind]);
   if (!rc) rc = tc__json_add_str(ctx, resp, "user_id", who->user_id);
@@ -551,16 +552,18 @@ static int h_echo(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc;
 }
 
-static int h_conflict(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_conflict(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   (void)req;
   tc__json_add_str(ctx, resp, "partial", "must not be seen");
   return tc__seterr(ctx, TC_ECONFLICT, "sku", "sku 'A-1' exists already");
 }
 
-static int h_silent(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_silent(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                     cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)ctx;
   (void)who;
   (void)req;
@@ -568,15 +571,17 @@ static int h_silent(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return TC_ESTATE;
 }
 
-static int h_bad_utf8(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_bad_utf8(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   (void)req;
   return tc__json_add_str(ctx, resp, "x", "a\xff");
 }
 
-static int h_positive(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_positive(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)ctx;
   (void)who;
   (void)req;
@@ -584,8 +589,9 @@ static int h_positive(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return 1;
 }
 
-static int h_big(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_big(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                  cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   (void)req;
   int rc = tc__json_add_int(ctx, resp, "max", INT64_MAX);
@@ -608,8 +614,9 @@ static int h_big(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
 }
 
 /* An error with a machine-readable reason, as OAuth failures give. */
-static int h_reason(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_reason(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                     cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   (void)resp;
   const char *reason = tc__json_str(req, "reason", "invalid_grant");
@@ -620,8 +627,9 @@ static int h_reason(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
 }
 
 /* A reason set on the way is dropped by a later plain error. */
-static int h_reason_then_plain(tc_ctx *ctx, const tc_principal *who,
+static int h_reason_then_plain(tc_ctx *ctx, const tc__api_caller *from,
                                const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   (void)req;
   (void)resp;

@@ -248,6 +248,24 @@ TC_EXTERN tc_cache *tc_ctx_cache(tc_ctx *ctx);
  */
 TC_EXTERN void tc_free(tc_ctx *ctx, void *ptr);
 
+/** What tc_ctx_health() found. A value struct. */
+typedef struct tc_health {
+  int store_ok;          /**< 1: the store ran SELECT 1 */
+  int cache_ok;          /**< 1: the cache stored and gave back a probe key */
+  char store_error[256]; /**< why the store failed, "" when it did not */
+  char cache_error[256]; /**< why the cache failed, "" when it did not */
+  int64_t time_ms;       /**< the context's clock at the end of the check */
+} tc_health;
+
+/**
+ * Check that the context's ports answer: the store runs SELECT 1, the cache
+ * stores, returns and deletes a fresh random key (so concurrent probes of
+ * a shared cache never read each other's). A failing part is the answer,
+ * not an error: TC_OK with *out filled and the context's error cleared;
+ * TC_EINVAL only for a NULL argument.
+ */
+TC_EXTERN int tc_ctx_health(tc_health *out, tc_ctx *ctx);
+
 TC_END_DECL
 
 #endif

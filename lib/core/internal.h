@@ -39,9 +39,6 @@ struct tc_ctx {
   /* Per-module state, created on first use and freed with the context. */
   void *module_state[16];
   void (*module_state_free[16])(tc_ctx *ctx, void *state);
-  /* The caller of the tc_api_call() running now (client_ip, user_agent
-   * for throttling and session records), NULL outside one. Borrowed. */
-  const struct tc_caller *caller;
 };
 
 /* Slots of module_state; one per module that needs one. */
@@ -184,5 +181,13 @@ extern const tc__schema_module tc__schema_queue;
  * --------------------------------------------------------------------- */
 /* true when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool tc__utf8_valid(const char *s, size_t n);
+/* Length (1..4) of the well-formed UTF-8 sequence at s[0..rem), or 0 when
+ * the bytes there are not one. */
+size_t tc__utf8_seq(const char *s, size_t rem);
+
+/* Text checks and quoting (lib/core/text.c), the shared authorization
+ * policy (lib/core/policy.c). */
+#include "text.h"
+#include "policy.h"
 
 #endif

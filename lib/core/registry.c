@@ -1,9 +1,10 @@
 /*
  * The module registries: every module adds one line to each list it
  * takes part in. Order matters for migrations (a module's tables may refer
- * to those of modules listed before it) and is the order of system.methods.
+ * to those of modules listed before it). The JSON API's list of modules is
+ * lib/api/registry.c.
  */
-#include "api_internal.h"
+#include "internal.h"
 
 extern const tc__schema_module tc__schema_queue;
 extern const tc__schema_module tc__schema_users;
@@ -31,32 +32,6 @@ const tc__schema_module *const tc__schema_modules[] = {
 // clang-format on
 const size_t tc__schema_module_count =
     sizeof(tc__schema_modules) / sizeof(tc__schema_modules[0]);
-
-extern const tc__api_module tc__api_system;
-extern const tc__api_module tc__api_users;
-extern const tc__api_module tc__api_auth;
-extern const tc__api_module tc__api_catalog;
-extern const tc__api_module tc__api_inventory;
-extern const tc__api_module tc__api_payments;
-extern const tc__api_module tc__api_orders;
-extern const tc__api_module tc__api_notify;
-extern const tc__api_module tc__api_search;
-
-// clang-format off
-const tc__api_module *const tc__api_modules[] = {
-    &tc__api_system,
-    &tc__api_users,
-    &tc__api_auth,
-    &tc__api_catalog,
-    &tc__api_inventory,
-    &tc__api_payments,
-    &tc__api_orders,
-    &tc__api_notify,
-    &tc__api_search,
-};
-// clang-format on
-const size_t tc__api_module_count =
-    sizeof(tc__api_modules) / sizeof(tc__api_modules[0]);
 
 /*
  * Standing subscriptions: the consumer groups of the library's own modules.

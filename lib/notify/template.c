@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/api_internal.h"
 #include "notify_priv.h"
 
 #define TPL_PATH_MAX 128u
@@ -56,7 +55,7 @@ static bool path_ok(const char *s, size_t n) {
 static int tpl_err(tc_ctx *ctx, const char *part, tpl_pos at, const char *what,
                    const char *detail) {
   char q[80] = "";
-  if (detail) tc__api_quote(q, sizeof(q), detail);
+  if (detail) tc__quote(q, sizeof(q), detail);
   return tc__seterr(ctx, TC_EINVAL, part, "%s: line %u, column %u: %s%s%s%s",
                     part, at.line, at.col, what, detail ? " '" : "", q,
                     detail ? "'" : "");

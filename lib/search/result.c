@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "core/api_internal.h"
 #include "search_priv.h"
 
 static bool add_money(cJSON *o, const char *name, const tc_money *m) {

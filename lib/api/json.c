@@ -1,5 +1,6 @@
 /*
- * Small readers for validated requests and builders for responses.
+ * lib/api/json.c - small readers for validated requests and builders for
+ * responses.
  *
  * Readers look names up case-sensitively (cJSON_GetObjectItem is not) and
  * fall back to the default for an absent or null member. Builders report a
@@ -50,7 +51,7 @@ bool tc__json_bool(const cJSON *obj, const char *name, bool dflt) {
 
 static int add_failed(tc_ctx *ctx, const char *name) {
   char q[72];
-  tc__api_quote(q, sizeof(q), name);
+  tc__quote(q, sizeof(q), name);
   return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory adding '%s'", q);
 }
 

@@ -1,6 +1,6 @@
 /*
- * The system module of the JSON API: what the library is (system.version),
- * whether its ports answer (system.health) and what it offers
+ * lib/api/system.c - the system module of the JSON API: what the library is
+ * (system.version), whether its ports answer (system.health) and what it offers
  * (system.methods, from which the OpenAPI document, the bindings and the
  * docs are generated, so its output is complete and in registry order).
  */
@@ -11,9 +11,6 @@
 
 /* Must match tc_abi in the top-level meson.build (the soname's number). */
 #define TC__ABI TC_VERSION_ABI
-
-/* How long the health probe's cache key lives if the delete is lost. */
-#define HEALTH_KEY_TTL_MS 10000
 
 /* ---- system.version
  * ---------------------------------------------------------- */
@@ -28,9 +25,9 @@ static const tc__field version_response[] = {
     {NULL},
 };
 
-static int system_version(tc_ctx *ctx, const tc_principal *who,
-                          const cJSON *req, cJSON *resp) {
-  (void)who;
+static int h_version(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
+                     cJSON *resp) {
+  (void)from;
   (void)req;
   int rc;
   if ((rc = tc__json_add_str(ctx, resp, "version", TC_VERSION))) return rc;
@@ -58,83 +55,27 @@ static const tc__field health_response[] = {
     {NULL},
 };
 
-static int health_row(const tc_value *cols, size_t ncols, void *payload) {
-  *(int64_t *)payload = ncols ? tc__col_int(&cols[0]) : 0;
-  return 0;
-}
-
-/* Run SELECT 1; on failure describe it in why. */
-static bool probe_store(tc_ctx *ctx, char *why, size_t size) {
-  if (!ctx->store || !ctx->store->exec) {
-    snprintf(why, size, "no store");
-    return false;
-  }
-  int64_t one = 0;
-  int rc = tc__db_exec(ctx, "SELECT 1", NULL, 0, health_row, &one, NULL);
-  if (rc == TC_OK && one == 1) return true;
-  if (rc == TC_OK)
-    snprintf(why, size, "SELECT 1 returned no row");
-  else
-    snprintf(why, size, "%s", ctx->errmsg[0] ? ctx->errmsg : tc_strerror(rc));
-  return false;
-}
-
-/* Set a fresh random key, read it back, delete it. A random key keeps
- * concurrent probes against a shared cache from reading each other's. */
-static bool probe_cache(tc_ctx *ctx, char *why, size_t size) {
-  tc_cache *c = ctx->cache;
-  if (!c || c->version < 1 || !c->set || !c->get) {
-    snprintf(why, size, "no cache");
-    return false;
-  }
-  unsigned char r[8];
-  char value[17], key[32];
-  tc__random(ctx, r, sizeof(r));
-  for (size_t i = 0; i < sizeof(r); i++)
-    snprintf(value + 2 * i, 3, "%02x", r[i]);
-  snprintf(key, sizeof(key), "tc:health:%s", value);
-  int rc = c->set(c->self, key, value, 16, HEALTH_KEY_TTL_MS);
-  if (rc) {
-    snprintf(why, size, "set: %s", tc_strerror(rc));
-    return false;
-  }
-  tc_buf got = TC_BUF_INIT;
-  got.alloc = &ctx->alloc;
-  rc = c->get(c->self, key, &got);
-  bool same = rc == TC_OK && got.size == 16 && !memcmp(got.ptr, value, 16);
-  tc_buf_dispose(&got);
-  if (c->del) c->del(c->self, key);
-  if (rc)
-    snprintf(why, size, "get: %s", tc_strerror(rc));
-  else if (!same)
-    snprintf(why, size, "get returned another value");
-  return rc == TC_OK && same;
-}
-
-static int add_part(tc_ctx *ctx, cJSON *resp, const char *name, bool ok,
+static int add_part(tc_ctx *ctx, cJSON *resp, const char *name, int ok,
                     const char *why) {
   int rc = tc__json_add_str(ctx, resp, name, ok ? "ok" : "error");
   if (rc || ok) return rc;
-  char key[32], msg[256];
+  char key[32];
   snprintf(key, sizeof(key), "%s_error", name);
-  snprintf(msg, sizeof(msg), "%s", why);
-  return tc__json_add_str(ctx, resp, key, msg);
+  return tc__json_add_str(ctx, resp, key, why);
 }
 
-static int system_health(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                         cJSON *resp) {
-  (void)who;
+static int h_health(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
+                    cJSON *resp) {
+  (void)from;
   (void)req;
-  char store_why[TC__ERRMSG_SIZE] = "", cache_why[TC__ERRMSG_SIZE] = "";
-  bool store_ok = probe_store(ctx, store_why, sizeof(store_why));
-  bool cache_ok = probe_cache(ctx, cache_why, sizeof(cache_why));
-  /* A failing part is the answer, not an error of the call. */
-  tc__clearerr(ctx);
-  int rc = tc__json_add_str(ctx, resp, "status",
-                            store_ok && cache_ok ? "ok" : "degraded");
-  if (!rc) rc = add_part(ctx, resp, "store", store_ok, store_why);
-  if (!rc) rc = add_part(ctx, resp, "cache", cache_ok, cache_why);
-  if (!rc) rc = tc__json_add_int(ctx, resp, "time_ms", tc__now_ms(ctx));
+  tc_health h;
+  int rc = tc_ctx_health(&h, ctx);
+  if (!rc)
+    rc = tc__json_add_str(ctx, resp, "status",
+                          h.store_ok && h.cache_ok ? "ok" : "degraded");
+  if (!rc) rc = add_part(ctx, resp, "store", h.store_ok, h.store_error);
+  if (!rc) rc = add_part(ctx, resp, "cache", h.cache_ok, h.cache_error);
+  if (!rc) rc = tc__json_add_int(ctx, resp, "time_ms", h.time_ms);
   return rc;
 }
 
@@ -327,9 +268,9 @@ static int describe_method(tc_ctx *ctx, cJSON *list, const tc__api_method *m) {
   return describe_fields(ctx, resp, m->response, 1);
 }
 
-static int system_methods(tc_ctx *ctx, const tc_principal *who,
-                          const cJSON *req, cJSON *resp) {
-  (void)who;
+static int h_methods(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
+                     cJSON *resp) {
+  (void)from;
   const char *only = tc__json_str(req, "module", NULL);
   bool found = false;
   cJSON *list = tc__json_add_array(ctx, resp, "methods");
@@ -345,7 +286,7 @@ static int system_methods(tc_ctx *ctx, const tc_principal *who,
   }
   if (only && !found) {
     char q[72];
-    tc__api_quote(q, sizeof(q), only);
+    tc__quote(q, sizeof(q), only);
     return tc__seterr(ctx, TC_ENOTFOUND, "module", "unknown module '%s'", q);
   }
   return TC_OK;
@@ -356,14 +297,14 @@ static int system_methods(tc_ctx *ctx, const tc_principal *who,
 
 static const tc__api_method system_methods_table[] = {
     {"system.version", "Version and ABI of the library", TC__ACCESS_PUBLIC,
-     NULL, version_response, system_version},
+     NULL, version_response, h_version},
     {"system.health",
      "Check that the store and the cache answer; always succeeds, reporting "
      "\"degraded\" and the failing part",
-     TC__ACCESS_PUBLIC, NULL, health_response, system_health},
+     TC__ACCESS_PUBLIC, NULL, health_response, h_health},
     {"system.methods",
      "Every method with its summary, access and request and response fields",
-     TC__ACCESS_PUBLIC, methods_request, methods_response, system_methods},
+     TC__ACCESS_PUBLIC, methods_request, methods_response, h_methods},
 };
 
 const tc__api_module tc__api_system = {

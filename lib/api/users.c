@@ -1,9 +1,8 @@
 /* The users module's JSON API: "users.*" methods over the typed functions
  * (no rule lives only here). user_id defaults to the caller's own id. */
+#include "api_internal.h"
+#include "users/users_priv.h" /* TODO(wall): public API only */
 #include <stdio.h>
-
-#include "core/api_internal.h"
-#include "users/users_priv.h"
 
 #define STR(n, fl, mn, mx, d) \
   { n, TC__F_STRING, fl, mn, mx, NULL, NULL, d }
@@ -128,8 +127,9 @@ static const tc__field register_req[] = {
     END,
 };
 
-static int h_register(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_register(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_user u;
   int rc = tc_users_register(&u, ctx, who, tc__json_str(req, "email", NULL),
                              tc__json_str(req, "password", NULL),
@@ -140,8 +140,9 @@ static int h_register(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
 
 static const tc__field user_id_req[] = {USER_ID_FIELD, END};
 
-static int h_get(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_get(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                  cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *id = NULL;
   tc_user u;
   int rc = target(ctx, who, req, &id);
@@ -154,8 +155,9 @@ static const tc__field find_req[] = {
     END,
 };
 
-static int h_find(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_find(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                   cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_user u;
   int rc =
       tc_users_find_by_email(&u, ctx, who, tc__json_str(req, "email", NULL));
@@ -170,8 +172,9 @@ static const tc__field update_req[] = {
     END,
 };
 
-static int h_update(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_update(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                     cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *id = NULL;
   tc_user u;
   int rc = target(ctx, who, req, &id);
@@ -183,8 +186,9 @@ static int h_update(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : add_user(ctx, resp, &u);
 }
 
-static int h_delete(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_delete(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                     cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *id = NULL;
   int rc = target(ctx, who, req, &id);
   if (rc == TC_OK) rc = tc_users_delete(ctx, who, id);
@@ -203,8 +207,9 @@ static const tc__field roles_resp[] = {
     END,
 };
 
-static int h_set_roles(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int h_set_roles(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   static const char *const names[] = {"customer", "support", "admin"};
   static const uint32_t bits[] = {TC_ROLE_CUSTOMER, TC_ROLE_SUPPORT,
                                   TC_ROLE_ADMIN};
@@ -260,8 +265,9 @@ static int user_to_array(const tc_user *u, void *payload) {
   return 0;
 }
 
-static int h_list(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_list(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                   cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_users_filter f = TC_USERS_FILTER_INIT;
   f.email_prefix = tc__json_str(req, "email_prefix", NULL);
   const char *status = tc__json_str(req, "status", NULL);
@@ -291,16 +297,18 @@ static const tc__field token_req[] = {
     END,
 };
 
-static int h_verify(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_verify(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                     cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_user u;
   int rc = tc_users_verify_email(&u, ctx, tc__json_str(req, "token", NULL));
   return rc ? rc : add_user(ctx, resp, &u);
 }
 
-static int h_send_verification(tc_ctx *ctx, const tc_principal *who,
+static int h_send_verification(tc_ctx *ctx, const tc__api_caller *from,
                                const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *id = NULL;
   int rc = target(ctx, who, req, &id);
   if (rc == TC_OK) rc = tc_users_send_verification(ctx, who, id);
@@ -315,8 +323,9 @@ static const tc__field change_email_req[] = {
     END,
 };
 
-static int h_change_email(tc_ctx *ctx, const tc_principal *who,
+static int h_change_email(tc_ctx *ctx, const tc__api_caller *from,
                           const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *id = NULL;
   int rc = target(ctx, who, req, &id);
   if (rc == TC_OK)
@@ -325,8 +334,9 @@ static int h_change_email(tc_ctx *ctx, const tc_principal *who,
   return rc ? rc : add_ok(ctx, resp);
 }
 
-static int h_confirm_email(tc_ctx *ctx, const tc_principal *who,
+static int h_confirm_email(tc_ctx *ctx, const tc__api_caller *from,
                            const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_user u;
   int rc =
@@ -339,8 +349,9 @@ static const tc__field reset_request_req[] = {
     END,
 };
 
-static int h_reset_request(tc_ctx *ctx, const tc_principal *who,
+static int h_reset_request(tc_ctx *ctx, const tc__api_caller *from,
                            const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   int rc =
       tc_users_request_password_reset(ctx, tc__json_str(req, "email", NULL));
@@ -353,8 +364,9 @@ static const tc__field reset_req[] = {
     END,
 };
 
-static int h_reset(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_reset(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                    cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   int rc = tc_users_reset_password(ctx, tc__json_str(req, "token", NULL),
                                    tc__json_str(req, "password", NULL));
@@ -376,8 +388,9 @@ static int add_prefs(tc_ctx *ctx, cJSON *resp, const char *id) {
   return obj ? tc__users_prefs_json(ctx, id, obj) : TC_ENOMEM;
 }
 
-static int h_get_prefs(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int h_get_prefs(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *id = NULL;
   int rc = target(ctx, who, req, &id);
   if (rc == TC_OK) rc = tc__users_check_id(ctx, id, "user_id");
@@ -392,8 +405,9 @@ static const tc__field set_prefs_req[] = {
     END,
 };
 
-static int h_set_prefs(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int h_set_prefs(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *id = NULL;
   int rc = target(ctx, who, req, &id);
   if (rc) return rc;
@@ -483,8 +497,9 @@ static int add_address(tc_ctx *ctx, cJSON *resp, const tc_address *a) {
   return TC_OK;
 }
 
-static int h_add_address(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                         cJSON *resp) {
+static int h_add_address(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *id = NULL;
   tc_address a;
   int rc = target(ctx, who, req, &id);
@@ -493,8 +508,9 @@ static int h_add_address(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : add_address(ctx, resp, &a);
 }
 
-static int h_update_address(tc_ctx *ctx, const tc_principal *who,
+static int h_update_address(tc_ctx *ctx, const tc__api_caller *from,
                             const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_address a;
   tc_address_fields f = address_input(req);
   int rc = tc_users_update_address(&a, ctx, who,
@@ -502,8 +518,9 @@ static int h_update_address(tc_ctx *ctx, const tc_principal *who,
   return rc ? rc : add_address(ctx, resp, &a);
 }
 
-static int h_delete_address(tc_ctx *ctx, const tc_principal *who,
+static int h_delete_address(tc_ctx *ctx, const tc__api_caller *from,
                             const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   int rc =
       tc_users_delete_address(ctx, who, tc__json_str(req, "address_id", NULL));
   return rc ? rc : add_ok(ctx, resp);
@@ -518,8 +535,9 @@ static int address_to_array(const tc_address *a, void *payload) {
   return 0;
 }
 
-static int h_list_addresses(tc_ctx *ctx, const tc_principal *who,
+static int h_list_addresses(tc_ctx *ctx, const tc__api_caller *from,
                             const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *id = NULL;
   int rc = target(ctx, who, req, &id);
   cJSON *arr = rc ? NULL : tc__json_add_array(ctx, resp, "addresses");
@@ -545,8 +563,9 @@ static int change_to_array(const tc_user_change *c, void *payload) {
   return tc__users_change_json(c, payload);
 }
 
-static int h_history(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_history(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *id = NULL;
   int rc = target(ctx, who, req, &id);
   cJSON *arr = rc ? NULL : tc__json_add_array(ctx, resp, "entries");
@@ -573,8 +592,9 @@ static const tc__field export_resp[] = {
     END,
 };
 
-static int h_export(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_export(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                     cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *id = NULL;
   int rc = target(ctx, who, req, &id);
   if (rc == TC_OK) rc = tc__users_check_id(ctx, id, "user_id");

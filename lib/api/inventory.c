@@ -7,10 +7,9 @@
  * admins; availability is public; the sweep is a system job. Reservations
  * are owned by orders, not by users, so no per-user check applies.
  */
+#include "api_internal.h"
+#include "inventory/inventory_internal.h" /* TODO(wall): public API only */
 #include <stdio.h>
-
-#include "core/api_internal.h"
-#include "inventory_internal.h"
 
 #define S(name, flags, min, max, doc) \
   { name, TC__F_STRING, flags, min, max, NULL, NULL, doc }
@@ -68,8 +67,9 @@ static const tc__field wh_create_req[] = {
     END,
 };
 
-static int api_wh_create(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                         cJSON *resp) {
+static int api_wh_create(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   const char *code = tc__json_str(req, "code", NULL);
   tc_warehouse w;
@@ -89,8 +89,9 @@ static const tc__field wh_update_req[] = {
     END,
 };
 
-static int api_wh_update(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                         cJSON *resp) {
+static int api_wh_update(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   const char *code = tc__json_str(req, "code", NULL);
   const cJSON *act = cJSON_GetObjectItemCaseSensitive(req, "active");
@@ -124,8 +125,9 @@ static const tc__field wh_list_resp[] = {
     END,
 };
 
-static int api_wh_list(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int api_wh_list(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   (void)req;
   api_list l = {ctx, tc__json_add_array(ctx, resp, "warehouses")};
@@ -174,8 +176,9 @@ static const tc__field levels_resp[] = {
     END,
 };
 
-static int api_levels(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int api_levels(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   api_list l = {ctx, tc__json_add_array(ctx, resp, "levels")};
   if (!l.arr) return TC_ENOMEM;
@@ -199,8 +202,9 @@ static const tc__field available_resp[] = {
     END,
 };
 
-static int api_available(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                         cJSON *resp) {
+static int api_available(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   const char *sku = tc__json_str(req, "sku", NULL);
   int64_t n = 0;
@@ -224,8 +228,9 @@ static const tc__field adjust_resp[] = {
     END,
 };
 
-static int api_adjust(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int api_adjust(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *sku = tc__json_str(req, "sku", NULL);
   const char *wh = tc__json_str(req, "warehouse", NULL);
   const char *reason = tc__json_str(req, "reason", NULL);
@@ -250,8 +255,9 @@ static const tc__field threshold_req[] = {
     END,
 };
 
-static int api_threshold(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                         cJSON *resp) {
+static int api_threshold(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   const char *sku = tc__json_str(req, "sku", NULL);
   int64_t t = tc__json_int(req, "threshold", 0);
@@ -318,8 +324,9 @@ static int api_ledger_each(const tc_ledger_entry *e, void *payload) {
   return tc__json_add_int(ctx, o, "created_ms", e->created_ms);
 }
 
-static int api_ledger_list(tc_ctx *ctx, const tc_principal *who,
+static int api_ledger_list(tc_ctx *ctx, const tc__api_caller *from,
                            const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   api_ledger g = {{ctx, tc__json_add_array(ctx, resp, "entries")}, "", 0};
   if (!g.l.arr) return TC_ENOMEM;
@@ -338,8 +345,9 @@ static const tc__field verify_resp[] = {
     END,
 };
 
-static int api_verify(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int api_verify(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   (void)req;
   size_t problems = 0;
@@ -414,8 +422,9 @@ static const tc__field reserve_req[] = {
     END,
 };
 
-static int api_reserve(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int api_reserve(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   const cJSON *arr = cJSON_GetObjectItemCaseSensitive(req, "lines");
   int n = cJSON_GetArraySize(arr);
@@ -452,24 +461,27 @@ static int api_res_reply(tc_ctx *ctx, const char *id, cJSON *resp) {
   return rc;
 }
 
-static int api_confirm(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int api_confirm(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   const char *id = tc__json_str(req, "id", NULL);
   int rc = tc_inventory_confirm(ctx, id);
   return rc ? rc : api_res_reply(ctx, id, resp);
 }
 
-static int api_release(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int api_release(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   const char *id = tc__json_str(req, "id", NULL);
   int rc = tc_inventory_release(ctx, id);
   return rc ? rc : api_res_reply(ctx, id, resp);
 }
 
-static int api_res_get(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int api_res_get(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   return api_res_reply(ctx, tc__json_str(req, "id", NULL), resp);
 }
@@ -483,8 +495,9 @@ static const tc__field sweep_resp[] = {
     END,
 };
 
-static int api_sweep(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int api_sweep(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   size_t released = 0;
   int rc = tc_inventory_sweep(ctx, 0, (size_t)tc__json_int(req, "limit", 1000),
@@ -539,8 +552,9 @@ static int api_format(tc_ctx *ctx, const char *s, tc_feed_format *out) {
   return TC_OK;
 }
 
-static int api_import(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int api_import(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_feed_format f;
   int rc = api_format(ctx, tc__json_str(req, "format", NULL), &f);
   if (rc) return rc;
@@ -606,8 +620,9 @@ static const tc__field export_resp[] = {
     END,
 };
 
-static int api_export(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int api_export(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_feed_format f;
   const char *fs = tc__json_str(req, "format", NULL);

@@ -3,36 +3,14 @@
  * resolution of bearer tokens into principals for the dispatcher. Every
  * handler calls the typed functions; no rule lives only here.
  */
+#include "api_internal.h"
+#include "auth/auth_private.h" /* TODO(wall): public API only */
 #include <stdio.h>
 
-#include "auth_private.h"
-#include "core/api_internal.h"
-
-/* The caller's address and agent, when the dispatcher gives them. */
-static tc_auth_client call_client(tc_ctx *ctx) {
-  tc_auth_client c = {NULL, NULL};
-  if (ctx->caller) {
-    c.ip = ctx->caller->client_ip;
-    c.user_agent = ctx->caller->user_agent;
-  }
+/* The caller's address and agent, when the host gave them. */
+static tc_auth_client call_client(const tc__api_caller *from) {
+  tc_auth_client c = {from->client_ip, from->user_agent};
   return c;
-}
-
-int tc__api_resolve_bearer(tc_ctx *ctx, const char *bearer,
-                           const tc_caller *caller, tc_principal *out) {
-  (void)caller;
-  tc_principal who;
-  int rc = tc_auth_verify_token(&who, NULL, ctx, bearer);
-  if (rc == TC_ENOMEM || rc == TC_ESTORAGE || rc == TC_EBUSY) return rc;
-  if (rc) {
-    /* Any bad bearer is a 401; the reason stays in the message. */
-    char why[TC__ERRMSG_SIZE];
-    snprintf(why, sizeof(why), "%s", ctx->errmsg);
-    return tc__seterr(ctx, TC_EUNAUTHENTICATED, NULL,
-                      "invalid bearer token: %.400s", why);
-  }
-  *out = who;
-  return TC_OK;
 }
 
 /* user_id of the request, or the caller's own. */
@@ -101,11 +79,12 @@ static const tc__field login_request[] = {
     {NULL},
 };
 
-static int api_login(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int api_login(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_auth_tokens t;
-  tc_auth_client c = call_client(ctx);
+  tc_auth_client c = call_client(from);
   int rc = tc_auth_login(&t, ctx, tc__json_str(req, "email", ""),
                          tc__json_str(req, "password", ""), &c);
   return done_tokens(ctx, resp, &t, rc);
@@ -119,11 +98,12 @@ static const tc__field mfa_verify_request[] = {
     {NULL},
 };
 
-static int api_mfa_verify(tc_ctx *ctx, const tc_principal *who,
+static int api_mfa_verify(tc_ctx *ctx, const tc__api_caller *from,
                           const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_auth_tokens t;
-  tc_auth_client c = call_client(ctx);
+  tc_auth_client c = call_client(from);
   int rc = tc_auth_mfa_verify(&t, ctx, tc__json_str(req, "challenge", ""),
                               tc__json_str(req, "code", ""), &c);
   return done_tokens(ctx, resp, &t, rc);
@@ -135,8 +115,9 @@ static const tc__field refresh_request[] = {
     {NULL},
 };
 
-static int api_refresh(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int api_refresh(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_auth_tokens t;
   int rc =
@@ -149,8 +130,9 @@ static const tc__field ok_response[] = {
     {NULL},
 };
 
-static int api_logout(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int api_logout(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)req;
   int rc = tc_auth_logout(ctx, who);
   return rc ? rc : tc__json_add_bool(ctx, resp, "ok", true);
@@ -218,8 +200,9 @@ static int session_to_json(const tc_auth_session *s, void *payload) {
   return 0;
 }
 
-static int api_list_sessions(tc_ctx *ctx, const tc_principal *who,
+static int api_list_sessions(tc_ctx *ctx, const tc__api_caller *from,
                              const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   list_out l = {ctx, tc__json_add_array(ctx, resp, "sessions"), TC_OK};
   if (!l.arr) return TC_ENOMEM;
   char next[TC_ID_STRLEN + 1];
@@ -238,8 +221,9 @@ static const tc__field revoke_session_request[] = {
     {NULL},
 };
 
-static int api_revoke_session(tc_ctx *ctx, const tc_principal *who,
+static int api_revoke_session(tc_ctx *ctx, const tc__api_caller *from,
                               const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   int rc =
       tc_auth_session_revoke(ctx, who, tc__json_str(req, "session_id", ""));
   return rc ? rc : tc__json_add_bool(ctx, resp, "ok", true);
@@ -256,8 +240,9 @@ static const tc__field revoked_response[] = {
     {NULL},
 };
 
-static int api_revoke_all(tc_ctx *ctx, const tc_principal *who,
+static int api_revoke_all(tc_ctx *ctx, const tc__api_caller *from,
                           const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   int64_t n = 0;
   int rc = tc_auth_sessions_revoke_all(ctx, who, target_user(who, req), &n);
   return rc ? rc : tc__json_add_int(ctx, resp, "revoked", n);
@@ -300,8 +285,9 @@ static int add_roles(tc_ctx *ctx, cJSON *resp, uint32_t roles) {
   return TC_OK;
 }
 
-static int api_verify_token(tc_ctx *ctx, const tc_principal *who,
+static int api_verify_token(tc_ctx *ctx, const tc__api_caller *from,
                             const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_principal p;
   tc_auth_claims c;
@@ -335,8 +321,9 @@ static const tc__field change_password_request[] = {
     {NULL},
 };
 
-static int api_change_password(tc_ctx *ctx, const tc_principal *who,
+static int api_change_password(tc_ctx *ctx, const tc__api_caller *from,
                                const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   int rc = tc_auth_change_password(ctx, who, target_user(who, req),
                                    tc__json_str(req, "current_password", NULL),
                                    tc__json_str(req, "new_password", ""));
@@ -356,8 +343,9 @@ static const tc__field enroll_response[] = {
     {NULL},
 };
 
-static int api_mfa_enroll(tc_ctx *ctx, const tc_principal *who,
+static int api_mfa_enroll(tc_ctx *ctx, const tc__api_caller *from,
                           const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_auth_mfa_enrolment e;
   int rc = tc_auth_mfa_enroll(&e, ctx, who, target_user(who, req));
   const char *alg = e.alg == TC_TOTP_SHA512   ? "SHA512"
@@ -388,8 +376,9 @@ static const tc__field confirm_response[] = {
     {NULL},
 };
 
-static int api_mfa_confirm(tc_ctx *ctx, const tc_principal *who,
+static int api_mfa_confirm(tc_ctx *ctx, const tc__api_caller *from,
                            const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_auth_recovery_codes codes;
   int rc = tc_auth_mfa_confirm(&codes, ctx, who, target_user(who, req),
                                tc__json_str(req, "code", ""));
@@ -416,8 +405,9 @@ static const tc__field disable_request[] = {
     {NULL},
 };
 
-static int api_mfa_disable(tc_ctx *ctx, const tc_principal *who,
+static int api_mfa_disable(tc_ctx *ctx, const tc__api_caller *from,
                            const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   int rc = tc_auth_mfa_disable(ctx, who, target_user(who, req),
                                tc__json_str(req, "password", NULL),
                                tc__json_str(req, "code", NULL));
@@ -436,8 +426,9 @@ static const tc__field set_roles_request[] = {
     {NULL},
 };
 
-static int api_set_roles(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                         cJSON *resp) {
+static int api_set_roles(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const cJSON *a = cJSON_GetObjectItemCaseSensitive(req, "roles");
   uint32_t roles = 0;
   const cJSON *e;
@@ -482,8 +473,9 @@ static const tc__field register_response[] = {
     {NULL},
 };
 
-static int api_register_client(tc_ctx *ctx, const tc_principal *who,
+static int api_register_client(tc_ctx *ctx, const tc__api_caller *from,
                                const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *uris[10];
   size_t n = 0;
   const cJSON *e;
@@ -524,8 +516,9 @@ static const tc__field authorize_response[] = {
     {NULL},
 };
 
-static int api_authorize(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                         cJSON *resp) {
+static int api_authorize(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   if (strcmp(tc__json_str(req, "response_type", ""), "code"))
     return tc__auth_oauth_err(ctx, TC_EINVAL, "unsupported_response_type",
                               "response_type", "response_type must be code");
@@ -559,8 +552,9 @@ static const tc__field token_request[] = {
     {NULL},
 };
 
-static int api_token(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int api_token(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_auth_oauth_request r = {tc__json_str(req, "grant_type", NULL),
                              tc__json_str(req, "client_id", NULL),
@@ -606,8 +600,9 @@ static int client_or_system(tc_ctx *ctx, const tc_principal *who,
                             "client_id", "client_id is required");
 }
 
-static int api_introspect(tc_ctx *ctx, const tc_principal *who,
+static int api_introspect(tc_ctx *ctx, const tc__api_caller *from,
                           const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   int rc = client_or_system(ctx, who, req);
   if (rc) return rc;
   tc_auth_introspection in;
@@ -627,8 +622,9 @@ static int api_introspect(tc_ctx *ctx, const tc_principal *who,
   return TC_OK;
 }
 
-static int api_revoke(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int api_revoke(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   int rc = client_or_system(ctx, who, req);
   if (rc == TC_OK)
     rc = tc_auth_oauth_revoke(ctx, tc__json_str(req, "client_id", NULL),
@@ -651,8 +647,9 @@ static const tc__field sweep_response[] = {
     {NULL},
 };
 
-static int api_sweep(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int api_sweep(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   size_t limit = (size_t)tc__json_int(req, "limit", 1000), removed = 0;
   int rc = tc_auth_sweep(ctx, 0, limit, &removed);

@@ -5,8 +5,8 @@
  * published products and active variants, except to admin, support and
  * system callers.
  */
-#include "catalog_priv.h"
-#include "core/api_internal.h"
+#include "api_internal.h"
+#include "catalog/catalog_priv.h" /* TODO(wall): public API only */
 
 static bool sees_all(const tc_principal *who) {
   return who && (who->kind == TC_PRINCIPAL_SYSTEM ||
@@ -181,14 +181,16 @@ static int product_write(tc_ctx *ctx, const cJSON *req, cJSON *resp,
   return rc ? rc : respond_product(ctx, target, true, resp);
 }
 
-static int h_create_product(tc_ctx *ctx, const tc_principal *who,
+static int h_create_product(tc_ctx *ctx, const tc__api_caller *from,
                             const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   return product_write(ctx, req, resp, true);
 }
 
-static int h_update_product(tc_ctx *ctx, const tc_principal *who,
+static int h_update_product(tc_ctx *ctx, const tc__api_caller *from,
                             const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   return product_write(ctx, req, resp, false);
 }
@@ -201,20 +203,23 @@ static int status_call(tc_ctx *ctx, const cJSON *req, cJSON *resp,
   return rc ? rc : respond_product(ctx, id, true, resp);
 }
 
-static int h_publish(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_publish(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   return status_call(ctx, req, resp, TC_CATALOG_PUBLISHED);
 }
 
-static int h_archive(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_archive(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   return status_call(ctx, req, resp, TC_CATALOG_ARCHIVED);
 }
 
-static int h_set_status(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                        cJSON *resp) {
+static int h_set_status(tc_ctx *ctx, const tc__api_caller *from,
+                        const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_catalog_status to;
   if (tc_catalog_status_parse(&to, tc__json_str(req, "status", "")) != TC_OK)
@@ -223,8 +228,9 @@ static int h_set_status(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return status_call(ctx, req, resp, to);
 }
 
-static int h_get_product(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                         cJSON *resp) {
+static int h_get_product(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *id = tc__json_str(req, "id", NULL);
   const char *slug = tc__json_str(req, "slug", NULL);
   if (!id == !slug)
@@ -236,8 +242,9 @@ static int h_get_product(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return respond_product(ctx, id ? id : slug, sees_all(who), resp);
 }
 
-static int h_list_products(tc_ctx *ctx, const tc_principal *who,
+static int h_list_products(tc_ctx *ctx, const tc__api_caller *from,
                            const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_catalog_query q = TC_CATALOG_QUERY_INIT;
   q.flags = sees_all(who) ? TC_CATALOG_ALL : 0;
   const char *status = tc__json_str(req, "status", NULL);
@@ -312,8 +319,9 @@ static int copy_first(const tc_value *c, size_t n, void *payload) {
   return 0;
 }
 
-static int h_add_variant(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                         cJSON *resp) {
+static int h_add_variant(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_catalog_variant_input in = TC_CATALOG_VARIANT_INPUT_INIT;
   char *options = NULL;
@@ -325,8 +333,9 @@ static int h_add_variant(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : respond_variant(ctx, product_id, id.str, resp);
 }
 
-static int h_update_variant(tc_ctx *ctx, const tc_principal *who,
+static int h_update_variant(tc_ctx *ctx, const tc__api_caller *from,
                             const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_catalog_variant_input in = TC_CATALOG_VARIANT_INPUT_INIT;
   char *options = NULL;
@@ -342,8 +351,9 @@ static int h_update_variant(tc_ctx *ctx, const tc_principal *who,
   return rc ? rc : respond_variant(ctx, product_id, id, resp);
 }
 
-static int h_set_price(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int h_set_price(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   const char *sku = tc__json_str(req, "sku", "");
   const char *currency = tc__json_str(req, "currency", "");
@@ -409,8 +419,9 @@ static int respond_category(tc_ctx *ctx, const char *id, cJSON *resp) {
   return rc;
 }
 
-static int h_create_category(tc_ctx *ctx, const tc_principal *who,
+static int h_create_category(tc_ctx *ctx, const tc__api_caller *from,
                              const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_id id;
   int rc =
@@ -419,8 +430,9 @@ static int h_create_category(tc_ctx *ctx, const tc_principal *who,
   return rc ? rc : respond_category(ctx, id.str, resp);
 }
 
-static int h_update_category(tc_ctx *ctx, const tc_principal *who,
+static int h_update_category(tc_ctx *ctx, const tc__api_caller *from,
                              const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   const char *id = tc__json_str(req, "id", "");
   const char *name = tc__json_str(req, "name", NULL);
@@ -438,8 +450,9 @@ static int h_update_category(tc_ctx *ctx, const tc_principal *who,
   return rc ? rc : respond_category(ctx, id, resp);
 }
 
-static int h_delete_category(tc_ctx *ctx, const tc_principal *who,
+static int h_delete_category(tc_ctx *ctx, const tc__api_caller *from,
                              const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   const char *id = tc__json_str(req, "id", "");
   int rc = tc_catalog_category_delete(ctx, id);
@@ -447,8 +460,9 @@ static int h_delete_category(tc_ctx *ctx, const tc_principal *who,
   return cJSON_AddStringToObject(resp, "deleted", id) ? TC_OK : cat__oom(ctx);
 }
 
-static int h_list_categories(tc_ctx *ctx, const tc_principal *who,
+static int h_list_categories(tc_ctx *ctx, const tc__api_caller *from,
                              const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   cJSON *arr = cJSON_AddArrayToObject(resp, "categories");
   if (!arr) return cat__oom(ctx);

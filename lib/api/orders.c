@@ -3,8 +3,8 @@
  * translate JSON to the typed functions and back; every rule (ownership,
  * the transition table, validation) lives in those.
  */
-#include "core/api_internal.h"
-#include "orders_priv.h"
+#include "api_internal.h"
+#include "orders/orders_priv.h" /* TODO(wall): public API only */
 
 /* ---- JSON out -------------------------------------------------------------
  */
@@ -128,8 +128,9 @@ static int order_out(tc_ctx *ctx, cJSON *resp, int rc, tc_order *o) {
 /* ---- handlers -------------------------------------------------------------
  */
 
-static int h_cart_open(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int h_cart_open(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   char token[TC_ORDERS_CART_TOKEN_LEN + 1];
   int rc = tc_orders_cart_open(token, sizeof(token), ctx,
@@ -138,16 +139,18 @@ static int h_cart_open(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc;
 }
 
-static int h_cart_get(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_cart_get(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_cart *c = NULL;
   int rc =
       tc_orders_cart_get(&c, ctx, who, tc__json_str(req, "cart_token", NULL));
   return cart_out(ctx, resp, rc, c);
 }
 
-static int h_cart_add(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_cart_add(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_cart *c = NULL;
   int rc = tc_orders_cart_add(
       &c, ctx, who, tc__json_str(req, "cart_token", NULL),
@@ -155,8 +158,9 @@ static int h_cart_add(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return cart_out(ctx, resp, rc, c);
 }
 
-static int h_cart_update(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                         cJSON *resp) {
+static int h_cart_update(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_cart *c = NULL;
   int rc = tc_orders_cart_update(
       &c, ctx, who, tc__json_str(req, "cart_token", NULL),
@@ -164,8 +168,9 @@ static int h_cart_update(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return cart_out(ctx, resp, rc, c);
 }
 
-static int h_cart_remove(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                         cJSON *resp) {
+static int h_cart_remove(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_cart *c = NULL;
   int rc =
       tc_orders_cart_remove(&c, ctx, who, tc__json_str(req, "cart_token", NULL),
@@ -173,8 +178,9 @@ static int h_cart_remove(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return cart_out(ctx, resp, rc, c);
 }
 
-static int h_cart_merge(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                        cJSON *resp) {
+static int h_cart_merge(tc_ctx *ctx, const tc__api_caller *from,
+                        const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_cart *c = NULL;
   size_t dropped = 0;
   int rc = tc_orders_cart_merge(&c, &dropped, ctx,
@@ -189,8 +195,9 @@ static void copy_field(char *dst, size_t size, const cJSON *obj,
   tc__ord_copy(dst, size, tc__json_str(obj, name, ""));
 }
 
-static int h_checkout(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_checkout(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_order_address a;
   memset(&a, 0, sizeof(a));
   const cJSON *ja = cJSON_GetObjectItemCaseSensitive(req, "shipping_address");
@@ -222,8 +229,9 @@ static int h_checkout(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return order_out(ctx, resp, rc, o);
 }
 
-static int h_get(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_get(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                  cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_order *o = NULL;
   int rc = tc_orders_get(&o, ctx, who, tc__json_str(req, "id", NULL));
   return order_out(ctx, resp, rc, o);
@@ -250,8 +258,9 @@ static int hist_cb(const tc_order_transition *t, void *payload) {
   return ok ? 0 : TC_ENOMEM;
 }
 
-static int h_history(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_history(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   cJSON *arr = tc__json_add_array(ctx, resp, "transitions");
   if (!arr) return TC_ENOMEM;
   hist_json h = {ctx, arr};
@@ -261,8 +270,9 @@ static int h_history(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc;
 }
 
-static int h_list(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_list(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                   cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_order_page *p = NULL;
   int rc = tc_orders_list(&p, ctx, who, tc__json_str(req, "cursor", NULL),
                           (uint32_t)tc__json_int(req, "limit", 20));
@@ -271,8 +281,9 @@ static int h_list(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc;
 }
 
-static int h_admin_list(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                        cJSON *resp) {
+static int h_admin_list(tc_ctx *ctx, const tc__api_caller *from,
+                        const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_order_filter f = TC_ORDER_FILTER_INIT;
   const char *status = tc__json_str(req, "status", NULL);
   if (status) {
@@ -293,16 +304,18 @@ static int h_admin_list(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc;
 }
 
-static int h_cancel(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_cancel(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                     cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_order *o = NULL;
   int rc = tc_orders_cancel(&o, ctx, who, tc__json_str(req, "id", NULL),
                             tc__json_str(req, "reason", NULL));
   return order_out(ctx, resp, rc, o);
 }
 
-static int h_transition(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                        cJSON *resp) {
+static int h_transition(tc_ctx *ctx, const tc__api_caller *from,
+                        const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *to = tc__json_str(req, "to", "");
   tc_order_status s = (tc_order_status)0;
   if (!strcmp(to, "fulfilling"))
@@ -321,8 +334,9 @@ static int h_transition(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return order_out(ctx, resp, rc, o);
 }
 
-static int h_refund(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_refund(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                     cJSON *resp) {
+  const tc_principal *who = from->who;
   const cJSON *arr = cJSON_GetObjectItemCaseSensitive(req, "lines");
   tc_order_refund_line lines[TC_ORDERS_MAX_LINES];
   size_t n = 0;
@@ -341,8 +355,9 @@ static int h_refund(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return order_out(ctx, resp, rc, o);
 }
 
-static int h_recover(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_recover(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   uint32_t done = 0;
   int rc =

@@ -1,7 +1,7 @@
 /*
- * The JSON API dispatcher: size and encoding checks, a strict JSON syntax
- * pass, parsing, caller resolution, access control, request validation
- * against the method's declared fields, and the error document.
+ * lib/api/dispatch.c - the JSON API dispatcher: size and encoding checks, a
+ * strict JSON syntax pass, parsing, caller resolution, access control, request
+ * validation against the method's declared fields, and the error document.
  *
  * cJSON is lenient (leading zeros, "1.", raw control characters, "\u0000"
  * silently cutting a string, trailing garbage) and answers NULL both for bad
@@ -16,87 +16,21 @@
 #include "api_internal.h"
 
 #define DEFAULT_MAX_REQUEST ((size_t)1 << 20)
-#define QUOTE_MAX 64          /* bytes of an input value echoed in a message */
 #define PATH_MAX_ECHO 120     /* bytes of a field path kept (errfield is 128) */
 #define MAX_SCHEMA_FIELDS 128 /* members of one declared object */
 #define MAX_NUMBER_CHARS 40   /* cJSON reads at most 63; stay well inside */
 #define STRING_MAX_DEFAULT 4096
 #define ARRAY_MAX_DEFAULT 1000
 
-/* ---- UTF-8 helpers ----------------------------------------------------------
- * tc__utf8_valid() answers yes or no; these find where and how long. */
-
-/* Length of the well-formed UTF-8 sequence at p (1..4), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t rem) {
-  unsigned c = p[0];
-  if (c < 0x80) return 1;
-  size_t len;
-  unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0; /* overlong */
-    if (c == 0xED) hi = 0x9F; /* surrogates */
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90; /* overlong */
-    if (c == 0xF4) hi = 0x8F; /* above U+10FFFF */
-  } else {
-    return 0;
-  }
-  if (rem < len) return 0;
-  if (p[1] < lo || p[1] > hi) return 0;
-  for (size_t i = 2; i < len; i++) {
-    if (p[i] < 0x80 || p[i] > 0xBF) return 0;
-  }
-  return len;
-}
-
 /* Offset of the first byte that is not part of well-formed UTF-8. */
 static size_t utf8_bad_offset(const char *s, size_t n) {
-  const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   while (i < n) {
-    size_t len = utf8_seq(p + i, n - i);
+    size_t len = tc__utf8_seq(s + i, n - i);
     if (!len) return i;
     i += len;
   }
   return n;
-}
-
-/* Copy at most max bytes of s, cut on a character boundary ("..." marks a
- * cut), with control characters and invalid bytes shown as '?'. */
-static void quote_n(char *dst, size_t size, const char *s, size_t max) {
-  if (!size) return;
-  if (!s) s = "";
-  const unsigned char *p = (const unsigned char *)s;
-  size_t n = strlen(s), i = 0, o = 0;
-  if (size < 4)
-    max = 0;
-  else if (max > size - 4)
-    max = size - 4; /* room for "..." and NUL */
-  while (i < n) {
-    size_t len = utf8_seq(p + i, n - i);
-    size_t out = len ? len : 1;
-    if (o + out > max) break;
-    if (!len || p[i] < 0x20 || p[i] == 0x7F) {
-      dst[o++] = '?';
-    } else {
-      memcpy(dst + o, p + i, len);
-      o += len;
-    }
-    i += out;
-  }
-  if (i < n && size >= 4) {
-    memcpy(dst + o, "...", 3);
-    o += 3;
-  }
-  dst[o] = '\0';
-}
-
-void tc__api_quote(char *dst, size_t size, const char *s) {
-  quote_n(dst, size, s, QUOTE_MAX);
 }
 
 /* ---- strict JSON syntax -------------------------------------------------- */
@@ -319,11 +253,11 @@ static const char *scan_json(const char *s, size_t n, size_t *at) {
 /* ---- validation ------------------------------------------------------------
  */
 
-/* path + "." + name, the name cut to QUOTE_MAX bytes. */
+/* path + "." + name, the name cut to TC__QUOTE_MAX bytes. */
 static void path_member(char *dst, size_t size, const char *path,
                         const char *name) {
-  char q[QUOTE_MAX + 4];
-  quote_n(q, sizeof(q), name, QUOTE_MAX);
+  char q[TC__QUOTE_MAX + 4];
+  tc__quote_n(q, sizeof(q), name, TC__QUOTE_MAX);
   if (path && *path)
     snprintf(dst, size, "%s.%s", path, q);
   else
@@ -341,9 +275,9 @@ static int field_err(tc_ctx *ctx, int code, const char *path, const char *fmt,
 
 static int field_err(tc_ctx *ctx, int code, const char *path, const char *fmt,
                      const char *detail_fmt, ...) {
-  char field[PATH_MAX_ECHO + 4], shown[QUOTE_MAX + 4], detail[160] = "";
-  quote_n(field, sizeof(field), path, PATH_MAX_ECHO);
-  quote_n(shown, sizeof(shown), path, QUOTE_MAX);
+  char field[PATH_MAX_ECHO + 4], shown[TC__QUOTE_MAX + 4], detail[160] = "";
+  tc__quote_n(field, sizeof(field), path, PATH_MAX_ECHO);
+  tc__quote_n(shown, sizeof(shown), path, TC__QUOTE_MAX);
   if (detail_fmt) {
     va_list ap;
     va_start(ap, detail_fmt);
@@ -601,7 +535,21 @@ int tc__api_validate(tc_ctx *ctx, const cJSON *object, const tc__field *fields,
 /* ---- callers and access -----------------------------------------------------
  */
 
-/* tc__api_resolve_bearer() is the auth module's (lib/auth/api.c). */
+/* A bearer token is verified by the auth module's public function; any
+ * bad token is a 401, its reason kept in the message. */
+static int resolve_bearer(tc_ctx *ctx, const char *bearer, tc_principal *out) {
+  tc_principal who;
+  int rc = tc_auth_verify_token(&who, NULL, ctx, bearer);
+  if (rc == TC_ENOMEM || rc == TC_ESTORAGE || rc == TC_EBUSY) return rc;
+  if (rc) {
+    char why[TC__ERRMSG_SIZE];
+    snprintf(why, sizeof(why), "%s", tc_errmsg(ctx));
+    return tc__seterr(ctx, TC_EUNAUTHENTICATED, NULL,
+                      "invalid bearer token: %.400s", why);
+  }
+  *out = who;
+  return TC_OK;
+}
 
 static int resolve_caller(tc_ctx *ctx, const tc_caller *caller,
                           tc_principal *who) {
@@ -615,8 +563,7 @@ static int resolve_caller(tc_ctx *ctx, const tc_caller *caller,
   if (caller->bearer && caller->principal)
     return tc__seterr(ctx, TC_EINVAL, NULL,
                       "give a bearer token or a principal, not both");
-  if (caller->bearer)
-    return tc__api_resolve_bearer(ctx, caller->bearer, caller, who);
+  if (caller->bearer) return resolve_bearer(ctx, caller->bearer, who);
   if (!caller->principal) return TC_OK;
   const tc_principal *p = caller->principal;
   if (p->version < 1 || p->version > TC_PRINCIPAL_VERSION)
@@ -698,8 +645,8 @@ static bool method_name_ok(const char *s) {
 static int find_method(tc_ctx *ctx, const tc__api_module *const *modules,
                        size_t nmodules, const char *name,
                        const tc__api_method **out) {
-  char q[QUOTE_MAX + 4];
-  tc__api_quote(q, sizeof(q), name);
+  char q[TC__QUOTE_MAX + 4];
+  tc__quote(q, sizeof(q), name);
   if (!method_name_ok(name))
     return tc__seterr(ctx, TC_EINVAL, NULL,
                       "method name '%s' is not of the form module.action", q);
@@ -757,12 +704,12 @@ static int parse_request(tc_ctx *ctx, const char *request, size_t len,
 }
 
 static int run_method(tc_buf *out, tc_ctx *ctx, const tc__api_method *m,
-                      const tc_principal *who, const cJSON *req) {
+                      const tc__api_caller *from, const cJSON *req) {
   cJSON *resp = cJSON_CreateObject();
   if (!resp)
     return tc__seterr(ctx, TC_ENOMEM, NULL,
                       "out of memory building a response");
-  int rc = m->handler ? m->handler(ctx, who, req, resp)
+  int rc = m->handler ? m->handler(ctx, from, req, resp)
                       : tc__seterr(ctx, TC_EUNSUPPORTED, NULL,
                                    "method '%s' is not implemented", m->name);
   if (rc > 0) {
@@ -808,10 +755,11 @@ static int call(tc_buf *out, tc_ctx *ctx, const tc_caller *caller,
   if (!rc) rc = resolve_caller(ctx, caller, &who);
   if (!rc) rc = tc__api_check_access(ctx, m, &who);
   if (!rc) rc = tc__api_validate(ctx, req, m->request, NULL);
-  /* Handlers read client_ip / user_agent from here (auth throttling). */
-  ctx->caller = caller;
-  if (!rc) rc = run_method(out, ctx, m, &who, req);
-  ctx->caller = NULL;
+  /* The host's address and agent go to the handler with the principal
+   * (auth throttling and session records). */
+  tc__api_caller from = {&who, caller ? caller->client_ip : NULL,
+                         caller ? caller->user_agent : NULL};
+  if (!rc) rc = run_method(out, ctx, m, &from, req);
   cJSON_Delete(req);
   return rc;
 }
@@ -844,7 +792,7 @@ static size_t json_escape(char *dst, const char *s) {
       }
       i++;
     } else {
-      size_t len = utf8_seq(p + i, n - i);
+      size_t len = tc__utf8_seq(s + i, n - i);
       if (len) {
         memcpy(dst + o, p + i, len);
         o += len;

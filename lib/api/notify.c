@@ -2,10 +2,9 @@
  * lib/notify/api.c - the "notify.*" methods of the JSON API. Handlers only
  * translate JSON to the typed functions (which authorize) and back.
  */
+#include "api_internal.h"
+#include "notify/notify_priv.h" /* TODO(wall): public API only */
 #include <stdio.h>
-
-#include "core/api_internal.h"
-#include "notify_priv.h"
 
 #define F_END \
   { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
@@ -54,8 +53,9 @@ static int inbox_item(const tc_notify_inbox_item *it, void *payload) {
   return ok ? 0 : TC_ENOMEM;
 }
 
-static int h_inbox_list(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                        cJSON *resp) {
+static int h_inbox_list(tc_ctx *ctx, const tc__api_caller *from,
+                        const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *uid;
   int rc = whose(ctx, who, req, &uid);
   if (rc) return rc;
@@ -70,8 +70,9 @@ static int h_inbox_list(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : add_cursor(ctx, resp, next);
 }
 
-static int h_unread(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_unread(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                     cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *uid;
   int64_t n = 0;
   int rc = whose(ctx, who, req, &uid);
@@ -79,8 +80,9 @@ static int h_unread(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : tc__json_add_int(ctx, resp, "count", n);
 }
 
-static int h_mark_read(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int h_mark_read(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *uid;
   int rc = whose(ctx, who, req, &uid);
   if (!rc)
@@ -88,8 +90,9 @@ static int h_mark_read(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : tc__json_add_bool(ctx, resp, "read", true);
 }
 
-static int h_mark_all(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_mark_all(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *uid;
   int64_t n = 0;
   int rc = whose(ctx, who, req, &uid);
@@ -100,8 +103,9 @@ static int h_mark_all(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
 /* ---- preferences ----------------------------------------------------------
  */
 
-static int h_prefs_get(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int h_prefs_get(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *uid;
   int rc = whose(ctx, who, req, &uid);
   if (rc) return rc;
@@ -130,8 +134,9 @@ static int h_prefs_get(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return TC_OK;
 }
 
-static int h_prefs_set(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int h_prefs_set(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *uid;
   tc_notify_channel ch;
   tc_notify_category cat;
@@ -173,8 +178,9 @@ static int template_item(const tc_notify_template *t, void *payload) {
   return TC_ENOMEM;
 }
 
-static int h_tpl_list(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_tpl_list(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   cJSON *items = tc__json_add_array(ctx, resp, "items");
   if (!items) return TC_ENOMEM;
@@ -187,8 +193,9 @@ static int h_tpl_list(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : add_cursor(ctx, resp, next);
 }
 
-static int h_tpl_get(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_tpl_get(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_notify_channel ch;
   int rc = tc_notify_channel_parse(&ch, ctx, tc__json_str(req, "channel", ""));
@@ -206,8 +213,9 @@ static int h_tpl_get(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return TC_OK;
 }
 
-static int h_tpl_put(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_tpl_put(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_notify_template t;
   memset(&t, 0, sizeof(t));
@@ -231,8 +239,9 @@ static char *vars_text(tc_ctx *ctx, const cJSON *req) {
   return s;
 }
 
-static int h_tpl_render(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                        cJSON *resp) {
+static int h_tpl_render(tc_ctx *ctx, const tc__api_caller *from,
+                        const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_notify_channel ch;
   int rc = tc_notify_channel_parse(&ch, ctx, tc__json_str(req, "channel", ""));
@@ -283,8 +292,9 @@ static int history_item(const tc_notify_history_item *it, void *payload) {
   return ok ? 0 : TC_ENOMEM;
 }
 
-static int h_history(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_history(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   const char *uid = tc__json_str(req, "user_id", NULL);
   /* A customer's listing is their own; staff see everybody's. */
   bool staff = who && (who->kind == TC_PRINCIPAL_SYSTEM ||
@@ -301,8 +311,9 @@ static int h_history(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : add_cursor(ctx, resp, next);
 }
 
-static int h_history_get(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                         cJSON *resp) {
+static int h_history_get(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   cJSON *items = cJSON_CreateArray();
   if (!items) return oom(ctx);
   int rc = tc_notify_history_get(ctx, who, tc__json_str(req, "id", ""),
@@ -320,8 +331,9 @@ static int h_history_get(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
 /* ---- sending and workers ----------------------------------------------------
  */
 
-static int h_send(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_send(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                   cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_notify_request q = TC_NOTIFY_REQUEST_INIT;
   int rc = tc_notify_channel_parse(&q.channel, ctx,
@@ -352,16 +364,18 @@ static int h_send(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc;
 }
 
-static int h_process(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_process(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   size_t n = 0;
   int rc = tc_notify_process(ctx, (size_t)tc__json_int(req, "max", 100), &n);
   return rc ? rc : tc__json_add_int(ctx, resp, "processed", (int64_t)n);
 }
 
-static int h_consume(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_consume(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   size_t n = 0;
   int rc =
@@ -369,8 +383,9 @@ static int h_consume(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : tc__json_add_int(ctx, resp, "handled", (int64_t)n);
 }
 
-static int h_replay(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_replay(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                     cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   size_t n = 0;
   int rc = tc_notify_replay_dead(&n, ctx, tc__json_str(req, "id", NULL));

@@ -5,9 +5,8 @@
  * reconciliation for trusted system callers; webhooks are public (the
  * signature is what authenticates them).
  */
-#include "core/api_internal.h"
-#include "auth/auth_internal.h"
-#include "payments_priv.h"
+#include "api_internal.h"
+#include "payments/payments_priv.h" /* TODO(wall): public API only */
 
 static int payment_json(tc_ctx *ctx, cJSON *o, const tc_payment *p) {
   int rc = tc__json_add_str(ctx, o, "id", p->id);
@@ -28,8 +27,9 @@ static int payment_json(tc_ctx *ctx, cJSON *o, const tc_payment *p) {
   return rc;
 }
 
-static int h_get(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_get(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                  cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_payment p;
   int rc = tc_payments_get(&p, ctx, tc__json_str(req, "id", NULL));
   if (rc == TC_ENOTFOUND && !(who->kind == TC_PRINCIPAL_SYSTEM ||
@@ -38,7 +38,8 @@ static int h_get(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   if (rc) return rc;
   /* The same answer for "not yours" as for "missing" would hide ids, but
    * payment ids are unguessable; a clear denial helps support. */
-  if ((rc = tc__auth_authorize(ctx, who, "read", p.owner_id))) return rc;
+  if ((rc = tc__authorize(ctx, who, "payments", TC__ACT_READ, p.owner_id)))
+    return rc;
   return payment_json(ctx, resp, &p);
 }
 
@@ -52,7 +53,7 @@ typedef struct list_ctx {
 
 static int list_one(const tc_payment *p, void *payload) {
   list_ctx *l = payload;
-  int rc = tc__auth_authorize(l->ctx, l->who, "read", p->owner_id);
+  int rc = tc__authorize(l->ctx, l->who, "payments", TC__ACT_READ, p->owner_id);
   if (rc) return rc;
   cJSON *o = cJSON_CreateObject();
   if (!o || !cJSON_AddItemToArray(l->items, o)) {
@@ -65,8 +66,9 @@ static int list_one(const tc_payment *p, void *payload) {
   return 0;
 }
 
-static int h_list(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_list(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                   cJSON *resp) {
+  const tc_principal *who = from->who;
   int64_t limit = tc__json_int(req, "limit", 20);
   list_ctx l = {ctx, who, tc__json_add_array(ctx, resp, "payments"), "", 0};
   if (!l.items) return TC_ENOMEM;
@@ -96,8 +98,9 @@ static int refuse_managed(tc_ctx *ctx, const char *payment_id,
                     row.p.id, row.p.order_id, action, instead);
 }
 
-static int h_capture(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_capture(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_payment p;
   int rc = refuse_managed(ctx, tc__json_str(req, "id", NULL), "capture",
@@ -108,8 +111,9 @@ static int h_capture(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : payment_json(ctx, resp, &p);
 }
 
-static int h_void(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_void(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                   cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_payment p;
   int rc = refuse_managed(ctx, tc__json_str(req, "id", NULL), "void",
@@ -119,8 +123,9 @@ static int h_void(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : payment_json(ctx, resp, &p);
 }
 
-static int h_refund(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_refund(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                     cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_payment p;
   int rc = refuse_managed(ctx, tc__json_str(req, "id", NULL), "refund",
@@ -132,8 +137,9 @@ static int h_refund(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : payment_json(ctx, resp, &p);
 }
 
-static int h_webhook(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_webhook(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   const char *body = tc__json_str(req, "body", "");
   int rc = tc_payments_apply_webhook(ctx, tc__json_str(req, "signature", NULL),
@@ -141,8 +147,9 @@ static int h_webhook(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : tc__json_add_bool(ctx, resp, "accepted", true);
 }
 
-static int h_reconcile(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
-                       cJSON *resp) {
+static int h_reconcile(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   uint32_t settled = 0;
   int rc = tc_payments_reconcile(&settled, ctx,

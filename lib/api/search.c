@@ -3,8 +3,8 @@
  * translate JSON to the typed functions and back; every rule (query
  * checks, who sees which orders) lives in those.
  */
-#include "core/api_internal.h"
-#include "search_priv.h"
+#include "api_internal.h"
+#include "search/search_priv.h" /* TODO(wall): public API only */
 
 #define F_END \
   { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
@@ -101,8 +101,9 @@ static const char *opt_str(const cJSON *req, const char *name) {
   return tc__json_str(req, name, NULL);
 }
 
-static int h_products(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_products(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_search_query q = TC_SEARCH_QUERY_INIT;
   q.q = opt_str(req, "q");
@@ -130,8 +131,9 @@ static int h_products(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc;
 }
 
-static int h_autocomplete(tc_ctx *ctx, const tc_principal *who,
+static int h_autocomplete(tc_ctx *ctx, const tc__api_caller *from,
                           const cJSON *req, cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_search_completions *c = NULL;
   int rc = tc_search_autocomplete(&c, ctx, opt_str(req, "q"),
@@ -166,8 +168,9 @@ static int h_autocomplete(tc_ctx *ctx, const tc_principal *who,
   return rc;
 }
 
-static int h_suggest(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_suggest(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   tc_search_suggestion *s = NULL;
   int rc = tc_search_suggest(&s, ctx, opt_str(req, "q"));
@@ -194,8 +197,9 @@ static int h_suggest(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc;
 }
 
-static int h_orders(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_orders(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                     cJSON *resp) {
+  const tc_principal *who = from->who;
   tc_search_order_query q = TC_SEARCH_ORDER_QUERY_INIT;
   q.q = opt_str(req, "q");
   q.status = opt_str(req, "status");
@@ -210,8 +214,9 @@ static int h_orders(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc;
 }
 
-static int h_reindex(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_reindex(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   (void)req;
   size_t n = 0;
@@ -219,8 +224,9 @@ static int h_reindex(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
   return rc ? rc : tc__json_add_int(ctx, resp, "indexed", (int64_t)n);
 }
 
-static int h_consume(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+static int h_consume(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
+  const tc_principal *who = from->who;
   (void)who;
   size_t n = 0;
   int rc = tc_search_consume(ctx, (size_t)tc__json_int(req, "max", 100), &n);

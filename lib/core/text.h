@@ -1,0 +1,29 @@
+/*
+ * lib/core/text.h - text checks every module shares: quoting input for
+ * messages, the out-of-memory error, and the argument checks of ids and
+ * bounded UTF-8 text (lib/core/text.c). Included by core/internal.h.
+ */
+#ifndef TC_CORE_TEXT_H
+#define TC_CORE_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "techcorp/context.h"
+
+/* Bytes of an input value tc__quote() keeps. */
+#define TC__QUOTE_MAX 64
+
+/* Copy at most max bytes of s (NULL: "") into dst (size >= 4), cut on a
+ * character boundary with "..." marking the cut, control characters and
+ * invalid UTF-8 shown as '?'. For echoing input in a message: never echo
+ * input unquoted. */
+void tc__quote_n(char *dst, size_t size, const char *s, size_t max);
+/* tc__quote_n with max TC__QUOTE_MAX. */
+void tc__quote(char *dst, size_t size, const char *s);
+
+/* Set "out of memory" (TC_ENOMEM, no field) on ctx and return TC_ENOMEM:
+ * the one message of every failed allocation. */
+int tc__oom(tc_ctx *ctx);
+
+#endif
