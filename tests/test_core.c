@@ -212,6 +212,66 @@ START_TEST(utf8_validation) {
 }
 END_TEST
 
+/* The one policy every module asks (lib/core/policy.c). */
+START_TEST(policy_decides_by_role_owner_and_scope) {
+  char dir[256];
+  tc_ctx *ctx = tt_ctx_new(dir, sizeof(dir), NULL);
+  tc_id me, other;
+  tc_id_new(&me, ctx);
+  tc_id_new(&other, ctx);
+  tc_principal anon = TC_PRINCIPAL_INIT;
+  tc_principal cust = tt_user(me.str, TC_ROLE_CUSTOMER);
+  tc_principal sup = tt_user(me.str, TC_ROLE_SUPPORT);
+  tc_principal adm = tt_user(me.str, TC_ROLE_ADMIN);
+  tc_principal sys = tt_system();
+  ck_assert_int_eq(tc__authorize(ctx, NULL, "users", TC__ACT_READ, me.str),
+                   TC_EUNAUTHENTICATED);
+  ck_assert_int_eq(tc__authorize(ctx, &anon, "users", TC__ACT_READ, me.str),
+                   TC_EUNAUTHENTICATED);
+  ck_assert_str_eq(tc_errmsg(ctx), "this needs an authenticated caller");
+  /* Owners read and write their own, never administer. */
+  ck_assert_int_eq(tc__authorize(ctx, &cust, "users", TC__ACT_READ, me.str),
+                   TC_OK);
+  ck_assert_int_eq(tc__authorize(ctx, &cust, "users", TC__ACT_WRITE, me.str),
+                   TC_OK);
+  ck_assert_int_eq(tc__authorize(ctx, &cust, "users", TC__ACT_READ, other.str),
+                   TC_EDENIED);
+  ck_assert_str_eq(tc_errmsg(ctx),
+                   "not allowed to read a resource of another user");
+  ck_assert_int_eq(tc__authorize(ctx, &cust, "users", TC__ACT_ADMIN, me.str),
+                   TC_EDENIED);
+  ck_assert_int_eq(tc__authorize(ctx, &cust, "users", TC__ACT_READ, NULL),
+                   TC_EDENIED);
+  /* Support reads everything, admin and system do everything. */
+  ck_assert_int_eq(tc__authorize(ctx, &sup, "users", TC__ACT_READ, other.str),
+                   TC_OK);
+  ck_assert_int_eq(tc__authorize(ctx, &sup, "users", TC__ACT_WRITE, other.str),
+                   TC_EDENIED);
+  ck_assert_int_eq(tc__authorize(ctx, &adm, "users", TC__ACT_ADMIN, other.str),
+                   TC_OK);
+  ck_assert_int_eq(tc__authorize(ctx, &sys, "users", TC__ACT_WRITE, other.str),
+                   TC_OK);
+  ck_assert_int_eq(tc__authorize(ctx, &adm, "users", (tc__act)42, other.str),
+                   TC_EDENIED);
+  /* A client acting for itself: only what its scopes name. */
+  tc_principal client = TC_PRINCIPAL_INIT;
+  snprintf(client.client_id, sizeof(client.client_id), "svc");
+  snprintf(client.scopes, sizeof(client.scopes),
+           "catalog:read inventory:write");
+  ck_assert(tc__allowed(&client, "catalog", TC__ACT_READ, NULL));
+  ck_assert(!tc__allowed(&client, "catalog", TC__ACT_WRITE, NULL));
+  ck_assert(tc__allowed(&client, "inventory", TC__ACT_WRITE, NULL));
+  ck_assert(tc__allowed(&client, "inventory", TC__ACT_READ, NULL));
+  ck_assert(!tc__allowed(&client, "inventory", TC__ACT_ADMIN, NULL));
+  ck_assert(!tc__allowed(&client, "orders", TC__ACT_READ, NULL));
+  ck_assert(!tc__allowed(&client, "catalo", TC__ACT_READ, NULL));
+  ck_assert_int_eq(tc__authorize(ctx, &client, "orders", TC__ACT_READ, NULL),
+                   TC_EUNAUTHENTICATED);
+  ck_assert(tc__allowed(&tc__system_principal, "orders", TC__ACT_ADMIN, NULL));
+  tt_ctx_free(ctx, dir);
+}
+END_TEST
+
 typedef struct {
   int count;
   char last[256];
@@ -262,6 +322,7 @@ static Suite *core_suite(void) {
   tcase_add_test(tc, ctx_survives_every_allocation_failure);
   tcase_add_test(tc, nested_transactions_commit_once_and_roll_back_whole);
   tcase_add_test(tc, utf8_validation);
+  tcase_add_test(tc, policy_decides_by_role_owner_and_scope);
   tcase_add_test(tc, logger_gets_one_line_per_message);
   suite_add_tcase(s, tc);
   return s;

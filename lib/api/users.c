@@ -394,7 +394,7 @@ static int h_get_prefs(tc_ctx *ctx, const tc__api_caller *from,
   const char *id = NULL;
   int rc = target(ctx, who, req, &id);
   if (rc == TC_OK) rc = tc__users_check_id(ctx, id, "user_id");
-  if (rc == TC_OK) rc = tc__users_authz(ctx, who, "read", id);
+  if (rc == TC_OK) rc = tc__authorize(ctx, who, "users", TC__ACT_READ, id);
   return rc ? rc : add_prefs(ctx, resp, id);
 }
 
@@ -598,7 +598,7 @@ static int h_export(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
   const char *id = NULL;
   int rc = target(ctx, who, req, &id);
   if (rc == TC_OK) rc = tc__users_check_id(ctx, id, "user_id");
-  if (rc == TC_OK) rc = tc__users_authz(ctx, who, "read", id);
+  if (rc == TC_OK) rc = tc__authorize(ctx, who, "users", TC__ACT_READ, id);
   if (rc || (rc = tc__txn_begin(ctx, TC_TXN_READ))) return rc;
   return tc__txn_end(ctx, tc__users_export_json(ctx, id, resp));
 }

@@ -38,14 +38,6 @@ int tc__auth_revoke_all_sessions(tc_ctx *ctx, const char *user_id,
  * erasure). */
 int tc__auth_forget_user(tc_ctx *ctx, const char *user_id);
 
-/* The one authorization helper every module uses: may `who` do `action`
- * ("read", "write", "admin") to a resource owned by owner_user_id (NULL or
- * "" for resources with no owner)? Customers act only on their own;
- * support reads everything; admin and system do everything. TC_OK, or
- * TC_EUNAUTHENTICATED (anonymous) / TC_EDENIED with the message set. */
-int tc__auth_authorize(tc_ctx *ctx, const tc_principal *who, const char *action,
-                       const char *owner_user_id);
-
 /* ---- appended by the auth module ---- */
 
 /* A password reset (the users module has checked the reset token): set

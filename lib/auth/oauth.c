@@ -184,7 +184,7 @@ int tc_auth_oauth_register_client(tc_auth_oauth_client *out, tc_ctx *ctx,
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
   memset(out, 0, sizeof(*out));
-  int rc = tc__auth_authorize(ctx, who, "admin", NULL);
+  int rc = tc__authorize(ctx, who, "auth", TC__ACT_ADMIN, NULL);
   if (rc) return rc;
   size_t nl = name ? strnlen(name, 129) : 0;
   if (nl == 0 || nl > 128 || !tc__utf8_valid(name, nl))

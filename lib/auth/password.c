@@ -176,7 +176,8 @@ int tc_auth_change_password(tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__auth_check_id(ctx, "user_id", user_id);
-  if (rc || (rc = tc__auth_authorize(ctx, who, "write", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, user_id)))
+    return rc;
   bool staff = who->kind == TC_PRINCIPAL_SYSTEM || (who->roles & TC_ROLE_ADMIN);
   bool self = who->kind == TC_PRINCIPAL_USER && !strcmp(who->user_id, user_id);
   if (self || current) {

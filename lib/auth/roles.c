@@ -8,29 +8,6 @@
 
 #define ROLE_ALL (TC_ROLE_CUSTOMER | TC_ROLE_SUPPORT | TC_ROLE_ADMIN)
 
-int tc__auth_authorize(tc_ctx *ctx, const tc_principal *who, const char *action,
-                       const char *owner_user_id) {
-  if (!who || who->kind == TC_PRINCIPAL_ANONYMOUS)
-    return tc__seterr(ctx, TC_EUNAUTHENTICATED, NULL,
-                      "this needs an authenticated caller");
-  bool read = action && !strcmp(action, "read");
-  bool write = action && !strcmp(action, "write");
-  bool admin = action && !strcmp(action, "admin");
-  if (!read && !write && !admin)
-    return tc__seterr(ctx, TC_EDENIED, NULL, "unknown action '%s'",
-                      action ? action : "(null)");
-  if (who->kind == TC_PRINCIPAL_SYSTEM) return TC_OK;
-  if (who->kind != TC_PRINCIPAL_USER)
-    return tc__seterr(ctx, TC_EDENIED, NULL, "unknown principal kind");
-  if (who->roles & TC_ROLE_ADMIN) return TC_OK;
-  if (read && (who->roles & TC_ROLE_SUPPORT)) return TC_OK;
-  if (!admin && owner_user_id && *owner_user_id && who->user_id[0] &&
-      !strcmp(who->user_id, owner_user_id))
-    return TC_OK;
-  return tc__seterr(ctx, TC_EDENIED, NULL,
-                    "not allowed to %s a resource of another user", action);
-}
-
 static int get_int(const tc_value *cols, size_t n, void *payload) {
   (void)n;
   *(int64_t *)payload = tc__col_int(&cols[0]);
@@ -102,7 +79,7 @@ int tc_auth_set_roles(tc_ctx *ctx, const tc_principal *who, const char *user_id,
                       uint32_t roles) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__auth_authorize(ctx, who, "admin", NULL);
+  int rc = tc__authorize(ctx, who, "auth", TC__ACT_ADMIN, NULL);
   if (rc) return rc;
   return tc__auth_set_roles(ctx, user_id, roles, who);
 }

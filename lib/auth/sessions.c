@@ -528,7 +528,8 @@ int tc_auth_sessions_list(tc_ctx *ctx, const tc_principal *who,
   if (long_cursor)
     return tc__seterr(ctx, TC_EINVAL, "cursor", "cursor must be an id");
   int rc = tc__auth_check_id(ctx, "user_id", user_id);
-  if (rc || (rc = tc__auth_authorize(ctx, who, "read", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_READ, user_id)))
+    return rc;
   if (!cb) return tc__seterr(ctx, TC_EINVAL, "cb", "cb is NULL");
   if (limit < 1 || limit > 100)
     return tc__seterr(ctx, TC_EINVAL, "limit", "limit must be 1 to 100");
@@ -566,7 +567,8 @@ int tc_auth_session_revoke(tc_ctx *ctx, const tc_principal *who,
   if (rc == TC_ENOTFOUND)
     return tc__seterr(ctx, TC_ENOTFOUND, "session_id", "no session %s",
                       session_id);
-  if (rc || (rc = tc__auth_authorize(ctx, who, "write", r.user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, r.user_id)))
+    return rc;
   /* Support reads sessions but only owners and admins end them. */
   bool changed = false;
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
@@ -584,7 +586,8 @@ int tc_auth_sessions_revoke_all(tc_ctx *ctx, const tc_principal *who,
   tc__clearerr(ctx);
   if (count) *count = 0;
   int rc = tc__auth_check_id(ctx, "user_id", user_id);
-  if (rc || (rc = tc__auth_authorize(ctx, who, "write", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, user_id)))
+    return rc;
   return tc__auth_revoke_sessions(ctx, user_id, "", "revoked all", count);
 }
 

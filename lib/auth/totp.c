@@ -292,7 +292,8 @@ int tc_auth_mfa_enroll(tc_auth_mfa_enrolment *out, tc_ctx *ctx,
   tc__auth_state *st = tc__auth_state_get(ctx);
   if (!st) return TC_ENOMEM;
   int rc = tc__auth_check_id(ctx, "user_id", user_id);
-  if (rc || (rc = tc__auth_authorize(ctx, who, "write", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, user_id)))
+    return rc;
   /* The label shows the e-mail when the users module knows the user. */
   tc__user_brief brief;
   memset(&brief, 0, sizeof(brief));
@@ -401,7 +402,8 @@ int tc_auth_mfa_confirm(tc_auth_recovery_codes *out, tc_ctx *ctx,
   tc__clearerr(ctx);
   memset(out, 0, sizeof(*out));
   int rc = tc__auth_check_id(ctx, "user_id", user_id);
-  if (rc || (rc = tc__auth_authorize(ctx, who, "write", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, user_id)))
+    return rc;
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
   rc = tc__txn_end(ctx, confirm_txn(ctx, user_id, code, out));
   if (rc) sodium_memzero(out, sizeof(*out));
@@ -420,7 +422,8 @@ int tc_auth_mfa_disable(tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__auth_check_id(ctx, "user_id", user_id);
-  if (rc || (rc = tc__auth_authorize(ctx, who, "write", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, user_id)))
+    return rc;
   bool self = who->kind == TC_PRINCIPAL_USER && !strcmp(who->user_id, user_id);
   bool on = false;
   if ((rc = tc__auth_mfa_on(ctx, user_id, &on))) return rc;

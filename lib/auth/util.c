@@ -109,8 +109,3 @@ int tc__auth_check_id(tc_ctx *ctx, const char *field, const char *id) {
     return tc__seterr(ctx, TC_EINVAL, field, "%s must be an id", field);
   return TC_OK;
 }
-
-int tc__auth_check_owner(tc_ctx *ctx, const tc_principal *who,
-                         const char *action, const char *user_id) {
-  return tc__auth_authorize(ctx, who, action, user_id);
-}

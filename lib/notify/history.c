@@ -66,7 +66,8 @@ int tc_notify_history_list(char *next, tc_ctx *ctx, const tc_principal *who,
     return tc__seterr(ctx, TC_EINVAL, "user_id", "user_id is not an id");
   /* Everybody's history is a "read" of a resource with no owner, which
    * only support, admin and system may do. */
-  if ((rc = tc__notify_authz(ctx, who, "read", user_id ? user_id : "")))
+  if ((rc = tc__authorize(ctx, who, "notify", TC__ACT_READ,
+                          user_id ? user_id : "")))
     return rc;
   if (!user_id && who && who->kind == TC_PRINCIPAL_USER &&
       !(who->roles & (TC_ROLE_SUPPORT | TC_ROLE_ADMIN)))
@@ -116,7 +117,8 @@ int tc_notify_history_get(tc_ctx *ctx, const tc_principal *who,
   int rc = tc__db_row(ctx, "SELECT user_id FROM notify_messages WHERE id = ?",
                       p, 1, owner_cb, &o);
   /* Unknown and not-yours look the same to a customer. */
-  if (rc == TC_OK) rc = tc__notify_authz(ctx, who, "read", o.user_id);
+  if (rc == TC_OK)
+    rc = tc__authorize(ctx, who, "notify", TC__ACT_READ, o.user_id);
   if (rc == TC_ENOTFOUND || rc == TC_EDENIED)
     return tc__seterr(ctx, TC_ENOTFOUND, "id", "no message %s", message_id);
   if (rc) return rc;

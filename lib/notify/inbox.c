@@ -86,10 +86,10 @@ int tc_notify_inapp_new(tc_notifier **out, tc_ctx *ctx) {
 /* ---- the inbox ---------------------------------------------------------- */
 
 static int check_user(tc_ctx *ctx, const tc_principal *who, const char *user_id,
-                      const char *action) {
+                      tc__act act) {
   if (!user_id || tc_id_check(user_id))
     return tc__seterr(ctx, TC_EINVAL, "user_id", "user_id is not an id");
-  return tc__notify_authz(ctx, who, action, user_id);
+  return tc__authorize(ctx, who, "notify", act, user_id);
 }
 
 typedef struct inbox_list {
@@ -125,7 +125,7 @@ int tc_notify_inbox_list(char *next, tc_ctx *ctx, const tc_principal *who,
   if (after) snprintf(cursor, sizeof(cursor), "%.37s", after);
   after = cursor;
   if (next) next[0] = '\0';
-  int rc = check_user(ctx, who, user_id, "read");
+  int rc = check_user(ctx, who, user_id, TC__ACT_READ);
   if (rc) return rc;
   if (limit < 1 || limit > 100)
     return tc__seterr(ctx, TC_EINVAL, "limit",
@@ -163,7 +163,7 @@ int tc_notify_inbox_unread(int64_t *count, tc_ctx *ctx, const tc_principal *who,
   tc__clearerr(ctx);
   if (!count) return tc__seterr(ctx, TC_EINVAL, "count", "count is NULL");
   *count = 0;
-  int rc = check_user(ctx, who, user_id, "read");
+  int rc = check_user(ctx, who, user_id, TC__ACT_READ);
   if (rc) return rc;
   tc_value p[] = {TC_VAL_TEXT(user_id)};
   return tc__db_exec(ctx,
@@ -176,7 +176,7 @@ int tc_notify_inbox_mark_read(tc_ctx *ctx, const tc_principal *who,
                               const char *user_id, const char *entry_id) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = check_user(ctx, who, user_id, "write");
+  int rc = check_user(ctx, who, user_id, TC__ACT_WRITE);
   if (rc) return rc;
   if (!entry_id || tc_id_check(entry_id))
     return tc__seterr(ctx, TC_EINVAL, "id", "id is not an id");
@@ -204,7 +204,7 @@ int tc_notify_inbox_mark_all_read(int64_t *changed, tc_ctx *ctx,
   if (changed) *changed = 0;
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = check_user(ctx, who, user_id, "write");
+  int rc = check_user(ctx, who, user_id, TC__ACT_WRITE);
   if (rc) return rc;
   tc_value p[] = {TC_VAL_INT(tc__now_ms(ctx)), TC_VAL_TEXT(user_id)};
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;

@@ -84,8 +84,6 @@ int tc__notify_send(tc_notify_result *out, tc_ctx *ctx,
 /* ---- misc ---- */
 /* Mask an address for logs: "a***@example.com", "+55*******21". */
 void tc__notify_mask(char *out, size_t size, const char *recipient);
-int tc__notify_authz(tc_ctx *ctx, const tc_principal *who, const char *action,
-                     const char *owner);
 
 extern const tc__schema_module tc__schema_notify;
 

@@ -5,15 +5,14 @@
 #include "notify_priv.h"
 
 static int check(tc_ctx *ctx, const tc_principal *who, const char *user_id,
-                 tc_notify_channel ch, tc_notify_category cat,
-                 const char *action) {
+                 tc_notify_channel ch, tc_notify_category cat, tc__act act) {
   int rc;
   if (!user_id || tc_id_check(user_id))
     return tc__seterr(ctx, TC_EINVAL, "user_id", "user_id is not an id");
   if ((rc = tc__notify_check_channel(ctx, ch)) ||
       (rc = tc__notify_check_category(ctx, cat)))
     return rc;
-  return tc__notify_authz(ctx, who, action, user_id);
+  return tc__authorize(ctx, who, "notify", act, user_id);
 }
 
 int tc_notify_pref_set(tc_ctx *ctx, const tc_principal *who,
@@ -21,7 +20,7 @@ int tc_notify_pref_set(tc_ctx *ctx, const tc_principal *who,
                        tc_notify_category category, int enabled) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = check(ctx, who, user_id, channel, category, "write");
+  int rc = check(ctx, who, user_id, channel, category, TC__ACT_WRITE);
   if (rc) return rc;
   if (category != TC_NOTIFY_MARKETING) {
     if (enabled) return TC_OK; /* always on already */
@@ -54,7 +53,7 @@ int tc_notify_pref_get(int *enabled, tc_ctx *ctx, const tc_principal *who,
   tc__clearerr(ctx);
   if (!enabled) return tc__seterr(ctx, TC_EINVAL, "enabled", "enabled is NULL");
   *enabled = 1;
-  int rc = check(ctx, who, user_id, channel, category, "read");
+  int rc = check(ctx, who, user_id, channel, category, TC__ACT_READ);
   if (rc || category != TC_NOTIFY_MARKETING) return rc;
   tc_value p[] = {TC_VAL_TEXT(user_id),
                   TC_VAL_TEXT(tc_notify_channel_name(channel)),

@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <stdio.h>
 
-#include "auth/auth_internal.h"
 #include "notify_priv.h"
 
 static const char *const channel_names[] = {"email", "sms", "push", "in_app"};
@@ -137,12 +136,6 @@ void tc__notify_mask(char *out, size_t size, const char *r) {
   } else {
     snprintf(out, size, "***");
   }
-}
-
-int tc__notify_authz(tc_ctx *ctx, const tc_principal *who, const char *action,
-                     const char *owner) {
-  tc_principal anon = TC_PRINCIPAL_INIT;
-  return tc__auth_authorize(ctx, who ? who : &anon, action, owner);
 }
 
 /* ---- state --------------------------------------------------------------- */

@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "auth/auth_internal.h"
 #include "orders_priv.h"
 
 #define ORDER_COLS                                                         \
@@ -118,9 +117,12 @@ void tc_orders_order_free(tc_ctx *ctx, tc_order *order) {
 
 /* Load and check that who may read (or write) it. */
 static int load_for(tc_ctx *ctx, const tc_principal *who, const char *id,
-                    const char *action, bool lines, tc_order **out) {
+                    tc__act act, bool lines, tc_order **out) {
   *out = NULL;
-  if (!who || who->kind == TC_PRINCIPAL_ANONYMOUS)
+  /* Nobody (a client without an orders scope included) learns whether an
+   * order exists. */
+  if ((!who || who->kind == TC_PRINCIPAL_ANONYMOUS) &&
+      !tc__allowed(who, "orders", act, NULL))
     return tc__seterr(ctx, TC_EUNAUTHENTICATED, NULL,
                       "orders need an authenticated caller");
   int rc = tc__ord_check_id(ctx, "order_id", id);
@@ -129,7 +131,7 @@ static int load_for(tc_ctx *ctx, const tc_principal *who, const char *id,
   if ((rc = tc__ord_load(ctx, id, lines, &o))) return rc;
   /* Denied like every other module's resource of another user (users,
    * payments): one answer for the whole API. */
-  if ((rc = tc__auth_authorize(ctx, who, action, o->customer_id))) {
+  if ((rc = tc__authorize(ctx, who, "orders", act, o->customer_id))) {
     tc_orders_order_free(ctx, o);
     return rc;
   }
@@ -141,7 +143,7 @@ int tc_orders_get(tc_order **out, tc_ctx *ctx, const tc_principal *who,
                   const char *order_id) {
   if (!out || !ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  return load_for(ctx, who, order_id, "read", true, out);
+  return load_for(ctx, who, order_id, TC__ACT_READ, true, out);
 }
 
 typedef struct {
@@ -175,7 +177,7 @@ int tc_orders_history(tc_ctx *ctx, const tc_principal *who,
   if (!ctx || !cb) return TC_EINVAL;
   tc__clearerr(ctx);
   tc_order *o = NULL;
-  int rc = load_for(ctx, who, order_id, "read", false, &o);
+  int rc = load_for(ctx, who, order_id, TC__ACT_READ, false, &o);
   tc_orders_order_free(ctx, o);
   if (rc) return rc;
   hist_acc h = {cb, payload, 0};

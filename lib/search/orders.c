@@ -3,16 +3,15 @@
  * module (directly or through its events, see consumer.c) and the order
  * search, which only ever shows a caller the orders they may see.
  *
- * Who sees what is decided by tc__auth_authorize(): system, admin and
- * support may read every order; any other authenticated user reads the
- * orders whose customer_id is their user id. The rule is applied in
- * the query itself (a customer's search never reads other rows), not by
- * filtering a page afterwards.
+ * Who sees what is decided by the shared policy (tc__authorize()): system,
+ * admin and support may read every order; any other authenticated user reads
+ * the orders whose customer_id is their user id. The rule is applied in the
+ * query itself (a customer's search never reads other rows), not by filtering a
+ * page afterwards.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "auth/auth_internal.h"
 #include "search_priv.h"
 
 #define SO_COLS                                                  \
@@ -167,12 +166,12 @@ int tc__search_remove_order(tc_ctx *ctx, const char *order_id) {
 /* ---- searching ----------------------------------------------------------- */
 
 /* NULL in *customer: every order; else only that customer's. Reading
- * every order is what tc__auth_authorize grants for a resource of no
+ * every order is what the policy grants for a resource of no
  * particular owner; a caller refused that reads their own. */
 static int order_scope(tc_ctx *ctx, const tc_principal *who,
                        const char **customer) {
   *customer = NULL;
-  int rc = tc__auth_authorize(ctx, who, "read", NULL);
+  int rc = tc__authorize(ctx, who, "orders", TC__ACT_READ, NULL);
   if (rc == TC_OK || rc == TC_EUNAUTHENTICATED) return rc;
   if (rc == TC_EDENIED && who->kind == TC_PRINCIPAL_USER && who->user_id[0]) {
     tc__clearerr(ctx);

@@ -257,7 +257,8 @@ int tc_users_add_address(tc_address *out, tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__users_check_id(ctx, user_id, "user_id");
-  if (rc || (rc = tc__users_authz(ctx, who, "write", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_WRITE, user_id)))
+    return rc;
   tc_address a;
   memset(&a, 0, sizeof(a));
   if ((rc = apply_fields(ctx, fields, &a, true))) return rc;
@@ -329,7 +330,7 @@ static int authorize_address(tc_ctx *ctx, const tc_principal *who,
                              const char *address_id) {
   tc_address a;
   int rc = load_address(ctx, address_id, &a);
-  return rc ? rc : tc__users_authz(ctx, who, "write", a.user_id);
+  return rc ? rc : tc__authorize(ctx, who, "users", TC__ACT_WRITE, a.user_id);
 }
 
 int tc_users_update_address(tc_address *out, tc_ctx *ctx,
@@ -411,7 +412,8 @@ int tc_users_list_addresses(tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__users_check_id(ctx, user_id, "user_id");
-  if (rc || (rc = tc__users_authz(ctx, who, "read", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_READ, user_id)))
+    return rc;
   tc_user u;
   if ((rc = tc__users_load(ctx, user_id, &u))) return rc;
   list_args l = {cb, payload};

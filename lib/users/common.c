@@ -48,12 +48,6 @@ int tc_users_configure(tc_ctx *ctx, const tc_users_options *opts) {
   return TC_OK;
 }
 
-int tc__users_authz(tc_ctx *ctx, const tc_principal *who, const char *action,
-                    const char *owner) {
-  tc_principal anon = TC_PRINCIPAL_INIT;
-  return tc__auth_authorize(ctx, who ? who : &anon, action, owner);
-}
-
 bool tc__users_is_self(const tc_principal *who, const char *user_id) {
   return who && who->kind == TC_PRINCIPAL_USER && user_id &&
          strcmp(who->user_id, user_id) == 0;

@@ -161,7 +161,8 @@ int tc_users_export(tc_buf *out, tc_ctx *ctx, const tc_principal *who,
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__users_check_id(ctx, user_id, "user_id");
-  if (rc || (rc = tc__users_authz(ctx, who, "read", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_READ, user_id)))
+    return rc;
   cJSON *doc = cJSON_CreateObject();
   if (!doc) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
   /* One read transaction: a consistent snapshot of every part. */

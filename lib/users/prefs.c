@@ -194,7 +194,8 @@ int tc_users_set_prefs(tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__users_check_id(ctx, user_id, "user_id");
-  if (rc || (rc = tc__users_authz(ctx, who, "write", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_WRITE, user_id)))
+    return rc;
   if (n > 0 && !prefs)
     return tc__seterr(ctx, TC_EINVAL, "preferences", "preferences is NULL");
   if (n > NDEFS)
@@ -236,7 +237,8 @@ int tc_users_get_prefs(tc_ctx *ctx, const tc_principal *who,
   if (!ctx || !cb) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__users_check_id(ctx, user_id, "user_id");
-  if (rc || (rc = tc__users_authz(ctx, who, "read", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_READ, user_id)))
+    return rc;
   tc_user u;
   if ((rc = tc__users_load(ctx, user_id, &u))) return rc;
   return each_pref(ctx, &u, cb, payload);

@@ -88,7 +88,8 @@ int tc_users_get(tc_user *out, tc_ctx *ctx, const tc_principal *who,
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__users_check_id(ctx, user_id, "user_id");
-  if (rc || (rc = tc__users_authz(ctx, who, "read", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_READ, user_id)))
+    return rc;
   return tc__users_load(ctx, user_id, out);
 }
 
@@ -96,7 +97,7 @@ int tc_users_find_by_email(tc_user *out, tc_ctx *ctx, const tc_principal *who,
                            const char *email) {
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__users_authz(ctx, who, "read", "*");
+  int rc = tc__authorize(ctx, who, "users", TC__ACT_READ, NULL);
   if (rc) return rc;
   char norm[TC_USERS_EMAIL_MAX + 1], uid[TC_ID_STRLEN + 1];
   if ((rc = tc__users_normalize_email(ctx, email, norm, sizeof(norm))))
@@ -187,7 +188,8 @@ int tc_users_update(tc_user *out, tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__users_check_id(ctx, user_id, "user_id");
-  if (rc || (rc = tc__users_authz(ctx, who, "write", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_WRITE, user_id)))
+    return rc;
   if (!changes || changes->version != TC_USER_CHANGES_VERSION)
     return tc__seterr(ctx, TC_EINVAL, "changes",
                       "changes must be a tc_user_changes of version %d",
@@ -251,7 +253,8 @@ int tc_users_delete(tc_ctx *ctx, const tc_principal *who, const char *user_id) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__users_check_id(ctx, user_id, "user_id");
-  if (rc || (rc = tc__users_authz(ctx, who, "write", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_WRITE, user_id)))
+    return rc;
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
   return tc__txn_end(ctx, delete_txn(ctx, who, user_id));
 }
@@ -287,7 +290,8 @@ int tc_users_set_roles(tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__users_check_id(ctx, user_id, "user_id");
-  if (rc || (rc = tc__users_authz(ctx, who, "admin", "*"))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_ADMIN, NULL)))
+    return rc;
   const uint32_t known = TC_ROLE_CUSTOMER | TC_ROLE_SUPPORT | TC_ROLE_ADMIN;
   if (roles == 0 || (roles & ~known))
     return tc__seterr(ctx, TC_EINVAL, "roles",
@@ -321,7 +325,7 @@ int tc_users_list(char *next, tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   if (next) next[0] = '\0';
-  int rc = tc__users_authz(ctx, who, "read", "*");
+  int rc = tc__authorize(ctx, who, "users", TC__ACT_READ, NULL);
   if (rc) return rc;
   tc_users_filter f = TC_USERS_FILTER_INIT;
   if (filter) f = *filter;

@@ -21,11 +21,6 @@
 /* Options in force for ctx (the defaults when never configured). */
 const tc_users_options *tc__users_opts(tc_ctx *ctx);
 
-/* Authorization through the auth module; who NULL is anonymous. owner "*"
- * stands for "every user's data" (listings), which only support and admin
- * may read. */
-int tc__users_authz(tc_ctx *ctx, const tc_principal *who, const char *action,
-                    const char *owner);
 /* True when who acts on their own account (a user principal whose id is
  * user_id). */
 bool tc__users_is_self(const tc_principal *who, const char *user_id);

@@ -68,7 +68,8 @@ int tc_users_send_verification(tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__users_check_id(ctx, user_id, "user_id");
-  if (rc || (rc = tc__users_authz(ctx, who, "write", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_WRITE, user_id)))
+    return rc;
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
   tc_user u;
   char token[TC__USERS_TOKEN_LEN + 1] = "";
@@ -129,7 +130,8 @@ int tc_users_change_email(tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__users_check_id(ctx, user_id, "user_id");
-  if (rc || (rc = tc__users_authz(ctx, who, "write", user_id))) return rc;
+  if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_WRITE, user_id)))
+    return rc;
   char email[TC_USERS_EMAIL_MAX + 1];
   if ((rc = tc__users_normalize_email(ctx, new_email, email, sizeof(email))))
     return rc;
