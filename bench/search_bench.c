@@ -96,7 +96,7 @@ static int put(tc_ctx *ctx, int i) {
   const char *names[] = {cat_names[leaf], cat_names[leaf / 4 - 1]};
   const char *skus[] = {sku};
   tc_money prices[] = {{(int64_t)(next_rand() % 100000), "BRL"}};
-  tc__product_doc d = {0};
+  tc_catalog_product_doc d = {0};
   d.id = id;
   d.title = title;
   d.slug = slug;

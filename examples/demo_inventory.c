@@ -11,6 +11,9 @@
 
 #include <techcorp/techcorp.h>
 
+/* The demo acts as a trusted host process (an admin tool). */
+static const tc_principal host = TC_PRINCIPAL_SYSTEM_INIT;
+
 int demo_inventory(tc_ctx *ctx);
 
 #define DEMO_SKU "DEMO-TEE-M"
@@ -24,13 +27,13 @@ static int demo_sku(tc_ctx *ctx) {
   tc_catalog_product_input in = TC_CATALOG_PRODUCT_INPUT_INIT;
   in.title = "Inventory demo tee";
   tc_id pid, vid;
-  int rc = tc_catalog_product_create(&pid, ctx, &in);
+  int rc = tc_catalog_product_create(&pid, ctx, &host, &in);
   if (rc == TC_ECONFLICT) return TC_OK; /* made by an earlier run */
   if (rc) return demo_fail(ctx, "product", rc);
   tc_catalog_variant_input v = TC_CATALOG_VARIANT_INPUT_INIT;
   v.sku = DEMO_SKU;
   v.options = "{\"size\":\"M\"}";
-  rc = tc_catalog_variant_add(&vid, ctx, pid.str, &v);
+  rc = tc_catalog_variant_add(&vid, ctx, &host, pid.str, &v);
   if (rc && rc != TC_ECONFLICT) return demo_fail(ctx, "variant", rc);
   return TC_OK;
 }

@@ -15,6 +15,9 @@
 
 #include <techcorp/techcorp.h>
 
+/* The demo acts as a trusted host process (an admin tool). */
+static const tc_principal host = TC_PRINCIPAL_SYSTEM_INIT;
+
 int demo_orders(tc_ctx *ctx);
 
 #define DEMO_SKU "DEMO-ORDER-MUG"
@@ -28,18 +31,18 @@ static int demo_product(tc_ctx *ctx) {
   tc_catalog_product_input in = TC_CATALOG_PRODUCT_INPUT_INIT;
   in.title = "Order demo mug";
   tc_id pid, vid;
-  int rc = tc_catalog_product_create(&pid, ctx, &in);
+  int rc = tc_catalog_product_create(&pid, ctx, &host, &in);
   if (rc == TC_ECONFLICT) return TC_OK; /* made by an earlier run */
   if (rc) return demo_fail(ctx, "product", rc);
   tc_catalog_variant_input v = TC_CATALOG_VARIANT_INPUT_INIT;
   v.sku = DEMO_SKU;
-  if ((rc = tc_catalog_variant_add(&vid, ctx, pid.str, &v)))
+  if ((rc = tc_catalog_variant_add(&vid, ctx, &host, pid.str, &v)))
     return demo_fail(ctx, "variant", rc);
   tc_money price;
   tc_money_make(&price, 4990, "BRL");
-  if ((rc = tc_catalog_price_set(ctx, DEMO_SKU, &price, NULL)))
+  if ((rc = tc_catalog_price_set(ctx, &host, DEMO_SKU, &price, NULL)))
     return demo_fail(ctx, "price", rc);
-  if ((rc = tc_catalog_product_publish(ctx, pid.str, 0)))
+  if ((rc = tc_catalog_product_publish(ctx, &host, pid.str, 0)))
     return demo_fail(ctx, "publish", rc);
   rc = tc_inventory_warehouse_create(ctx, "DEMO-ORD", "Order demo", 1, 1);
   if (rc && rc != TC_ECONFLICT) return demo_fail(ctx, "warehouse", rc);

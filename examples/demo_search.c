@@ -14,6 +14,9 @@
 
 #include <techcorp/techcorp.h>
 
+/* The demo acts as a trusted host process (an admin tool). */
+static const tc_principal host = TC_PRINCIPAL_SYSTEM_INIT;
+
 int demo_search(tc_ctx *ctx);
 
 static int failed(tc_ctx *ctx, const char *what, int rc) {
@@ -28,14 +31,14 @@ static int add_product(tc_ctx *ctx, const char *title, const char *desc,
   in.title = title;
   in.description = desc;
   in.attributes = "{\"brand\":\"Fazenda Boa Vista\"}";
-  int rc = tc_catalog_product_create(id, ctx, &in);
+  int rc = tc_catalog_product_create(id, ctx, &host, &in);
   tc_catalog_variant_input v = TC_CATALOG_VARIANT_INPUT_INIT;
   v.sku = sku;
   tc_id vid;
   tc_money price = {cents, "BRL"};
-  if (!rc) rc = tc_catalog_variant_add(&vid, ctx, id->str, &v);
-  if (!rc) rc = tc_catalog_price_set(ctx, sku, &price, NULL);
-  if (!rc) rc = tc_catalog_product_publish(ctx, id->str, 0);
+  if (!rc) rc = tc_catalog_variant_add(&vid, ctx, &host, id->str, &v);
+  if (!rc) rc = tc_catalog_price_set(ctx, &host, sku, &price, NULL);
+  if (!rc) rc = tc_catalog_product_publish(ctx, &host, id->str, 0);
   return rc;
 }
 
@@ -120,7 +123,7 @@ int demo_search(tc_ctx *ctx) {
   printf("\n[search] The product is renamed; the next search sees it\n");
   tc_catalog_product_input up = TC_CATALOG_PRODUCT_INPUT_INIT;
   up.title = "Café Especial Torra Média";
-  if ((rc = tc_catalog_product_update(ctx, cafe.str, &up)))
+  if ((rc = tc_catalog_product_update(ctx, &host, cafe.str, &up)))
     return failed(ctx, "update", rc);
   if (consume(ctx) || show(ctx, "cafe")) return 1;
 
@@ -143,7 +146,7 @@ int demo_search(tc_ctx *ctx) {
   tc_search_suggestion_free(ctx, s);
 
   printf("\n[search] The grinder is archived; after its event it is gone\n");
-  if ((rc = tc_catalog_product_archive(ctx, grinder.str, 0)))
+  if ((rc = tc_catalog_product_archive(ctx, &host, grinder.str, 0)))
     return failed(ctx, "archive", rc);
   if (consume(ctx) || show(ctx, "moedor")) return 1;
   return 0;

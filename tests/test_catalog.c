@@ -69,7 +69,7 @@ static tc_id product(const char *title, const char *slug) {
   in.title = title;
   in.slug = slug;
   tc_id id;
-  int rc = tc_catalog_product_create(&id, ctx, &in);
+  int rc = tc_catalog_product_create(&id, ctx, tt_sys(), &in);
   ck_assert_msg(rc == TC_OK, "create %s: %s", title, tc_errmsg(ctx));
   return id;
 }
@@ -79,7 +79,7 @@ static tc_id variant(const char *pid, const char *sku, const char *options) {
   in.sku = sku;
   in.options = options;
   tc_id id;
-  int rc = tc_catalog_variant_add(&id, ctx, pid, &in);
+  int rc = tc_catalog_variant_add(&id, ctx, tt_sys(), pid, &in);
   ck_assert_msg(rc == TC_OK, "variant %s: %s", sku, tc_errmsg(ctx));
   return id;
 }
@@ -87,7 +87,7 @@ static tc_id variant(const char *pid, const char *sku, const char *options) {
 static void price(const char *sku, int64_t amount, const char *currency) {
   tc_money m;
   ck_assert_int_eq(tc_money_make(&m, amount, currency), TC_OK);
-  ck_assert_int_eq(tc_catalog_price_set(ctx, sku, &m, NULL), TC_OK);
+  ck_assert_int_eq(tc_catalog_price_set(ctx, tt_sys(), sku, &m, NULL), TC_OK);
 }
 
 /* A published product with one priced variant. */
@@ -95,7 +95,7 @@ static tc_id sellable(const char *title, const char *sku, int64_t brl) {
   tc_id p = product(title, NULL);
   variant(p.str, sku, NULL);
   price(sku, brl, "BRL");
-  ck_assert_int_eq(tc_catalog_product_publish(ctx, p.str, 0), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_publish(ctx, tt_sys(), p.str, 0), TC_OK);
   return p;
 }
 
@@ -165,8 +165,8 @@ END_TEST
 
 START_TEST(create_and_get) {
   tc_id cat;
-  ck_assert_int_eq(tc_catalog_category_create(&cat, ctx, NULL, "Roupas"),
-                   TC_OK);
+  ck_assert_int_eq(
+      tc_catalog_category_create(&cat, ctx, tt_sys(), NULL, "Roupas"), TC_OK);
   const char *images[] = {"https://cdn.example.com/a.jpg",
                           "http://img.example.com:8080/b.png?x=1"};
   const char *cats[] = {cat.str};
@@ -179,12 +179,11 @@ START_TEST(create_and_get) {
   in.category_ids = cats;
   in.category_count = 1;
   tc_id id;
-  ck_assert_int_eq(tc_catalog_product_create(&id, ctx, &in), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_create(&id, ctx, tt_sys(), &in), TC_OK);
   ck_assert_int_eq(tc_id_check(id.str), TC_OK);
 
   tc_catalog_product *p = NULL;
-  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, id.str, TC_CATALOG_ALL),
-                   TC_OK);
+  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, tt_sys(), id.str), TC_OK);
   ck_assert_str_eq(p->slug, "camiseta-basica");
   ck_assert_str_eq(p->title, "Camiseta Básica");
   ck_assert_str_eq(p->description, in.description);
@@ -202,22 +201,20 @@ START_TEST(create_and_get) {
   tc_catalog_product_free(ctx, p);
 
   /* By slug too; the public does not see a draft. */
-  ck_assert_int_eq(
-      tc_catalog_product_get(&p, ctx, "camiseta-basica", TC_CATALOG_ALL),
-      TC_OK);
+  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, tt_sys(), "camiseta-basica"),
+                   TC_OK);
   ck_assert_str_eq(p->id, id.str);
   tc_catalog_product_free(ctx, p);
-  ck_err(tc_catalog_product_get(&p, ctx, id.str, 0), TC_ENOTFOUND, "id");
+  ck_err(tc_catalog_product_get(&p, ctx, NULL, id.str), TC_ENOTFOUND, "id");
   ck_assert_ptr_null(p);
-  ck_err(tc_catalog_product_get(&p, ctx, "camiseta-basica", 0), TC_ENOTFOUND,
+  ck_err(tc_catalog_product_get(&p, ctx, NULL, "camiseta-basica"), TC_ENOTFOUND,
          "slug");
-  ck_err(tc_catalog_product_get(&p, ctx, "Not A Slug", TC_CATALOG_ALL),
-         TC_EINVAL, "id_or_slug");
+  ck_err(tc_catalog_product_get(&p, ctx, tt_sys(), "Not A Slug"), TC_EINVAL,
+         "id_or_slug");
 
   /* The same title again gets the next free slug. */
   tc_id id2 = product("Camiseta  basica!", NULL);
-  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, id2.str, TC_CATALOG_ALL),
-                   TC_OK);
+  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, tt_sys(), id2.str), TC_OK);
   ck_assert_str_eq(p->slug, "camiseta-basica-2");
   tc_catalog_product_free(ctx, p);
   tc_catalog_product_free(ctx, NULL);
@@ -227,7 +224,8 @@ END_TEST
 START_TEST(create_errors_change_nothing) {
   product("Existing", "taken");
   tc_id cat;
-  ck_assert_int_eq(tc_catalog_category_create(&cat, ctx, NULL, "C"), TC_OK);
+  ck_assert_int_eq(tc_catalog_category_create(&cat, ctx, tt_sys(), NULL, "C"),
+                   TC_OK);
   drain(NULL, NULL, 0);
   int64_t before = rows();
   char ghost[TC_ID_STRLEN + 1];
@@ -293,7 +291,7 @@ START_TEST(create_errors_change_nothing) {
     in.category_ids = cases[i].cats;
     in.category_count = cases[i].ncats;
     tc_id id;
-    int rc = tc_catalog_product_create(&id, ctx, &in);
+    int rc = tc_catalog_product_create(&id, ctx, tt_sys(), &in);
     ck_assert_msg(rc == cases[i].code, "case %zu: %d %s", i, rc,
                   tc_errmsg(ctx));
     ck_assert_msg(strcmp(tc_errfield(ctx), cases[i].field) == 0,
@@ -308,7 +306,8 @@ START_TEST(create_errors_change_nothing) {
   in.title = "T";
   in.slug = "taken";
   tc_id id;
-  ck_assert_int_eq(tc_catalog_product_create(&id, ctx, &in), TC_ECONFLICT);
+  ck_assert_int_eq(tc_catalog_product_create(&id, ctx, tt_sys(), &in),
+                   TC_ECONFLICT);
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "taken"));
 }
 END_TEST
@@ -320,15 +319,15 @@ START_TEST(update_and_versions) {
   in.title = "New title";
   in.expected_version = 1;
   clk.now += 5;
-  ck_assert_int_eq(tc_catalog_product_update(ctx, id.str, &in), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_update(ctx, tt_sys(), id.str, &in),
+                   TC_OK);
   char ev[4096];
   ck_assert_int_eq(drain("catalog.product_updated", ev, sizeof(ev)), 1);
   ck_assert_ptr_nonnull(strstr(ev, "\"title\":\"New title\""));
   ck_assert_ptr_nonnull(strstr(ev, "\"changed\":[\"title\"]"));
 
   tc_catalog_product *p;
-  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, id.str, TC_CATALOG_ALL),
-                   TC_OK);
+  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, tt_sys(), id.str), TC_OK);
   ck_assert_str_eq(p->title, "New title");
   ck_assert_str_eq(p->slug, "old-title"); /* a slug stays unless given */
   ck_assert_int_eq(p->version, 2);
@@ -338,12 +337,11 @@ START_TEST(update_and_versions) {
   /* A stale version is refused and changes nothing. */
   int64_t before = rows();
   in.title = "Lost update";
-  ck_err(tc_catalog_product_update(ctx, id.str, &in), TC_ECONFLICT,
+  ck_err(tc_catalog_product_update(ctx, tt_sys(), id.str, &in), TC_ECONFLICT,
          "expected_version");
   ck_assert_int_eq(rows(), before);
   ck_assert_int_eq(drain(NULL, NULL, 0), 0);
-  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, id.str, TC_CATALOG_ALL),
-                   TC_OK);
+  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, tt_sys(), id.str), TC_OK);
   ck_assert_str_eq(p->title, "New title");
   tc_catalog_product_free(ctx, p);
 
@@ -351,27 +349,28 @@ START_TEST(update_and_versions) {
   product("Other", "other");
   tc_catalog_product_input s = TC_CATALOG_PRODUCT_INPUT_INIT;
   s.slug = "other";
-  ck_err(tc_catalog_product_update(ctx, id.str, &s), TC_ECONFLICT, "slug");
+  ck_err(tc_catalog_product_update(ctx, tt_sys(), id.str, &s), TC_ECONFLICT,
+         "slug");
   s.slug = "old-title"; /* its own slug is fine */
-  ck_assert_int_eq(tc_catalog_product_update(ctx, id.str, &s), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_update(ctx, tt_sys(), id.str, &s), TC_OK);
   const char *none[] = {NULL};
   tc_catalog_product_input c = TC_CATALOG_PRODUCT_INPUT_INIT;
   const char *img[] = {"https://a.example/1.jpg"};
   c.images = img;
   c.image_count = 1;
-  ck_assert_int_eq(tc_catalog_product_update(ctx, id.str, &c), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_update(ctx, tt_sys(), id.str, &c), TC_OK);
   c.images = none;
   c.image_count = 0;
-  ck_assert_int_eq(tc_catalog_product_update(ctx, id.str, &c), TC_OK);
-  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, id.str, TC_CATALOG_ALL),
-                   TC_OK);
+  ck_assert_int_eq(tc_catalog_product_update(ctx, tt_sys(), id.str, &c), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, tt_sys(), id.str), TC_OK);
   ck_assert_uint_eq(p->image_count, 0);
   tc_catalog_product_free(ctx, p);
 
   tc_id ghost;
   tc_id_new(&ghost, ctx);
-  ck_err(tc_catalog_product_update(ctx, ghost.str, &in), TC_ENOTFOUND, "id");
-  ck_err(tc_catalog_product_update(ctx, "x", &in), TC_EINVAL, "id");
+  ck_err(tc_catalog_product_update(ctx, tt_sys(), ghost.str, &in), TC_ENOTFOUND,
+         "id");
+  ck_err(tc_catalog_product_update(ctx, tt_sys(), "x", &in), TC_EINVAL, "id");
 }
 END_TEST
 
@@ -379,40 +378,45 @@ START_TEST(status_transitions) {
   tc_id id = product("Shoe", NULL);
   drain(NULL, NULL, 0);
   /* Nothing to sell yet. */
-  ck_err(tc_catalog_product_publish(ctx, id.str, 0), TC_ESTATE, "variants");
+  ck_err(tc_catalog_product_publish(ctx, tt_sys(), id.str, 0), TC_ESTATE,
+         "variants");
   tc_id v = variant(id.str, "SHOE-40", "{\"size\":\"40\"}");
-  ck_assert_int_eq(tc_catalog_product_publish(ctx, id.str, 1), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_publish(ctx, tt_sys(), id.str, 1), TC_OK);
   char ev[4096];
   ck_assert_int_eq(drain("catalog.product_published", ev, sizeof(ev)), 1);
   ck_assert_ptr_nonnull(strstr(ev, "\"status\":\"published\""));
   ck_assert_ptr_nonnull(strstr(ev, "\"skus\":[\"SHOE-40\"]"));
   /* Again: a no-op without an event. */
-  ck_assert_int_eq(tc_catalog_product_publish(ctx, id.str, 0), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_publish(ctx, tt_sys(), id.str, 0), TC_OK);
   ck_assert_int_eq(drain(NULL, NULL, 0), 0);
   /* Stale version. */
-  ck_err(tc_catalog_product_archive(ctx, id.str, 1), TC_ECONFLICT,
+  ck_err(tc_catalog_product_archive(ctx, tt_sys(), id.str, 1), TC_ECONFLICT,
          "expected_version");
-  ck_assert_int_eq(tc_catalog_product_archive(ctx, id.str, 2), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_archive(ctx, tt_sys(), id.str, 2), TC_OK);
   ck_assert_int_eq(drain("catalog.product_archived", NULL, 0), 1);
   /* archived -> published is illegal and says both states. */
-  ck_err(tc_catalog_product_publish(ctx, id.str, 0), TC_ESTATE, "status");
+  ck_err(tc_catalog_product_publish(ctx, tt_sys(), id.str, 0), TC_ESTATE,
+         "status");
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "archived"));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "published"));
   /* Variants cannot be added to an archived product. */
   tc_catalog_variant_input vi = TC_CATALOG_VARIANT_INPUT_INIT;
   vi.sku = "SHOE-41";
   tc_id v2;
-  ck_err(tc_catalog_variant_add(&v2, ctx, id.str, &vi), TC_ESTATE,
+  ck_err(tc_catalog_variant_add(&v2, ctx, tt_sys(), id.str, &vi), TC_ESTATE,
          "product_id");
   /* Restore to draft, publish again. */
   ck_assert_int_eq(
-      tc_catalog_product_set_status(ctx, id.str, TC_CATALOG_DRAFT, 0), TC_OK);
+      tc_catalog_product_set_status(ctx, tt_sys(), id.str, TC_CATALOG_DRAFT, 0),
+      TC_OK);
   ck_assert_int_eq(drain("catalog.product_restored", NULL, 0), 1);
-  ck_assert_int_eq(tc_catalog_product_publish(ctx, id.str, 0), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_publish(ctx, tt_sys(), id.str, 0), TC_OK);
   ck_assert_int_eq(
-      tc_catalog_product_set_status(ctx, id.str, TC_CATALOG_DRAFT, 0), TC_OK);
+      tc_catalog_product_set_status(ctx, tt_sys(), id.str, TC_CATALOG_DRAFT, 0),
+      TC_OK);
   ck_assert_int_eq(drain("catalog.product_unpublished", NULL, 0), 1);
-  ck_err(tc_catalog_product_set_status(ctx, id.str, (tc_catalog_status)7, 0),
+  ck_err(tc_catalog_product_set_status(ctx, tt_sys(), id.str,
+                                       (tc_catalog_status)7, 0),
          TC_EINVAL, "status");
   (void)v;
   ck_assert_str_eq(tc_catalog_status_name(TC_CATALOG_ARCHIVED), "archived");
@@ -435,36 +439,41 @@ START_TEST(variants) {
   tc_catalog_variant_input in = TC_CATALOG_VARIANT_INPUT_INIT;
   tc_id v;
   in.sku = "TEE-M-BLUE"; /* taken, even on another product */
-  ck_err(tc_catalog_variant_add(&v, ctx, b.str, &in), TC_ECONFLICT, "sku");
+  ck_err(tc_catalog_variant_add(&v, ctx, tt_sys(), b.str, &in), TC_ECONFLICT,
+         "sku");
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "TEE-M-BLUE"));
   in.sku = "bad sku";
-  ck_err(tc_catalog_variant_add(&v, ctx, b.str, &in), TC_EINVAL, "sku");
+  ck_err(tc_catalog_variant_add(&v, ctx, tt_sys(), b.str, &in), TC_EINVAL,
+         "sku");
   in.sku = NULL;
-  ck_err(tc_catalog_variant_add(&v, ctx, b.str, &in), TC_EINVAL, "sku");
+  ck_err(tc_catalog_variant_add(&v, ctx, tt_sys(), b.str, &in), TC_EINVAL,
+         "sku");
   in.sku = "OK-1";
   in.options = "{\"size\":42}";
-  ck_err(tc_catalog_variant_add(&v, ctx, b.str, &in), TC_EINVAL,
+  ck_err(tc_catalog_variant_add(&v, ctx, tt_sys(), b.str, &in), TC_EINVAL,
          "options.size");
   in.options = "{\"size\":\"\"}";
-  ck_err(tc_catalog_variant_add(&v, ctx, b.str, &in), TC_EINVAL,
+  ck_err(tc_catalog_variant_add(&v, ctx, tt_sys(), b.str, &in), TC_EINVAL,
          "options.size");
   in.options = NULL;
   in.weight_grams = -5;
-  ck_err(tc_catalog_variant_add(&v, ctx, b.str, &in), TC_EINVAL,
+  ck_err(tc_catalog_variant_add(&v, ctx, tt_sys(), b.str, &in), TC_EINVAL,
          "weight_grams");
   in.weight_grams = TC_CATALOG_KEEP;
   in.active = 2;
-  ck_err(tc_catalog_variant_add(&v, ctx, b.str, &in), TC_EINVAL, "active");
+  ck_err(tc_catalog_variant_add(&v, ctx, tt_sys(), b.str, &in), TC_EINVAL,
+         "active");
   in.active = TC_CATALOG_KEEP;
   tc_id ghost;
   tc_id_new(&ghost, ctx);
-  ck_err(tc_catalog_variant_add(&v, ctx, ghost.str, &in), TC_ENOTFOUND,
-         "product_id");
+  ck_err(tc_catalog_variant_add(&v, ctx, tt_sys(), ghost.str, &in),
+         TC_ENOTFOUND, "product_id");
   ck_assert_int_eq(rows(), before);
   ck_assert_int_eq(drain(NULL, NULL, 0), 0);
 
   in.weight_grams = 250;
-  ck_assert_int_eq(tc_catalog_variant_add(&v, ctx, b.str, &in), TC_OK);
+  ck_assert_int_eq(tc_catalog_variant_add(&v, ctx, tt_sys(), b.str, &in),
+                   TC_OK);
   char ev[4096];
   ck_assert_int_eq(drain("catalog.variant_created", ev, sizeof(ev)), 1);
   ck_assert_ptr_nonnull(strstr(ev, "\"sku\":\"OK-1\""));
@@ -476,14 +485,14 @@ START_TEST(variants) {
   up.weight_grams = TC_CATALOG_WEIGHT_CLEAR;
   up.options = "{\"colour\":\"red\"}";
   up.expected_version = 1;
-  ck_assert_int_eq(tc_catalog_variant_update(ctx, v.str, &up), TC_OK);
-  ck_err(tc_catalog_variant_update(ctx, v.str, &up), TC_ECONFLICT,
-         "expected_version");
-  ck_err(tc_catalog_variant_update(ctx, ghost.str, &up), TC_ENOTFOUND,
-         "variant_id");
-  tc_catalog_product *p;
-  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, b.str, TC_CATALOG_ALL),
+  ck_assert_int_eq(tc_catalog_variant_update(NULL, ctx, tt_sys(), v.str, &up),
                    TC_OK);
+  ck_err(tc_catalog_variant_update(NULL, ctx, tt_sys(), v.str, &up),
+         TC_ECONFLICT, "expected_version");
+  ck_err(tc_catalog_variant_update(NULL, ctx, tt_sys(), ghost.str, &up),
+         TC_ENOTFOUND, "variant_id");
+  tc_catalog_product *p;
+  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, tt_sys(), b.str), TC_OK);
   ck_assert_uint_eq(p->variant_count, 1);
   ck_assert(!p->variants[0].active);
   ck_assert_int_eq(p->variants[0].weight_grams, -1);
@@ -491,8 +500,7 @@ START_TEST(variants) {
   ck_assert_str_eq(p->variants[0].options, "{\"colour\":\"red\"}");
   tc_catalog_product_free(ctx, p);
   /* Options are stored with sorted keys. */
-  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, a.str, TC_CATALOG_ALL),
-                   TC_OK);
+  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, tt_sys(), a.str), TC_OK);
   ck_assert_str_eq(p->variants[0].id, va.str);
   ck_assert_str_eq(p->variants[0].options,
                    "{\"colour\":\"blue\",\"size\":\"M\"}");
@@ -504,21 +512,21 @@ START_TEST(visibility) {
   tc_id id = product("Hat", NULL);
   variant(id.str, "HAT-1", NULL);
   tc_id v2 = variant(id.str, "HAT-2", NULL);
-  ck_assert_int_eq(tc_catalog_product_publish(ctx, id.str, 0), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_publish(ctx, tt_sys(), id.str, 0), TC_OK);
   tc_catalog_variant_input off = TC_CATALOG_VARIANT_INPUT_INIT;
   off.active = 0;
-  ck_assert_int_eq(tc_catalog_variant_update(ctx, v2.str, &off), TC_OK);
+  ck_assert_int_eq(tc_catalog_variant_update(NULL, ctx, tt_sys(), v2.str, &off),
+                   TC_OK);
   tc_catalog_product *p;
-  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, id.str, 0), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, NULL, id.str), TC_OK);
   ck_assert_uint_eq(p->variant_count, 1); /* the inactive one is hidden */
   ck_assert_str_eq(p->variants[0].sku, "HAT-1");
   tc_catalog_product_free(ctx, p);
-  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, id.str, TC_CATALOG_ALL),
-                   TC_OK);
+  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, tt_sys(), id.str), TC_OK);
   ck_assert_uint_eq(p->variant_count, 2);
   tc_catalog_product_free(ctx, p);
-  ck_assert_int_eq(tc_catalog_product_archive(ctx, id.str, 0), TC_OK);
-  ck_err(tc_catalog_product_get(&p, ctx, id.str, 0), TC_ENOTFOUND, "id");
+  ck_assert_int_eq(tc_catalog_product_archive(ctx, tt_sys(), id.str, 0), TC_OK);
+  ck_err(tc_catalog_product_get(&p, ctx, NULL, id.str), TC_ENOTFOUND, "id");
 }
 END_TEST
 
@@ -539,31 +547,36 @@ START_TEST(prices) {
   tc_money bad_cur = {100, "XXZ"}, lower = {100, "brl"};
   tc_money neg = {-1, "BRL"}, huge = {TC_CATALOG_PRICE_MAX + 1, "BRL"};
   tc_money cmp_low = {1000, "BRL"}, cmp_usd = {5000, "USD"};
-  ck_err(tc_catalog_price_set(ctx, "MUG", &bad_cur, NULL), TC_EINVAL,
+  ck_err(tc_catalog_price_set(ctx, tt_sys(), "MUG", &bad_cur, NULL), TC_EINVAL,
          "currency");
-  ck_err(tc_catalog_price_set(ctx, "MUG", &lower, NULL), TC_EINVAL, "currency");
-  ck_err(tc_catalog_price_set(ctx, "MUG", &neg, NULL), TC_EINVAL, "amount");
-  ck_err(tc_catalog_price_set(ctx, "MUG", &huge, NULL), TC_EINVAL, "amount");
-  ck_err(tc_catalog_price_set(ctx, "MUG", &m, &cmp_low), TC_EINVAL,
+  ck_err(tc_catalog_price_set(ctx, tt_sys(), "MUG", &lower, NULL), TC_EINVAL,
+         "currency");
+  ck_err(tc_catalog_price_set(ctx, tt_sys(), "MUG", &neg, NULL), TC_EINVAL,
+         "amount");
+  ck_err(tc_catalog_price_set(ctx, tt_sys(), "MUG", &huge, NULL), TC_EINVAL,
+         "amount");
+  ck_err(tc_catalog_price_set(ctx, tt_sys(), "MUG", &m, &cmp_low), TC_EINVAL,
          "compare_at");
-  ck_err(tc_catalog_price_set(ctx, "MUG", &m, &cmp_usd), TC_EINVAL,
+  ck_err(tc_catalog_price_set(ctx, tt_sys(), "MUG", &m, &cmp_usd), TC_EINVAL,
          "compare_at");
-  ck_err(tc_catalog_price_set(ctx, "NOPE", &m, NULL), TC_ENOTFOUND, "sku");
-  ck_err(tc_catalog_price_set(ctx, "no pe", &m, NULL), TC_EINVAL, "sku");
+  ck_err(tc_catalog_price_set(ctx, tt_sys(), "NOPE", &m, NULL), TC_ENOTFOUND,
+         "sku");
+  ck_err(tc_catalog_price_set(ctx, tt_sys(), "no pe", &m, NULL), TC_EINVAL,
+         "sku");
   ck_assert_int_eq(rows(), before);
   ck_assert_int_eq(drain(NULL, NULL, 0), 0);
 
-  ck_assert_int_eq(tc_catalog_price_set(ctx, "MUG", &m, &cmp), TC_OK);
+  ck_assert_int_eq(tc_catalog_price_set(ctx, tt_sys(), "MUG", &m, &cmp), TC_OK);
   char ev[1024];
   ck_assert_int_eq(drain("catalog.price_changed", ev, sizeof(ev)), 1);
   ck_assert_ptr_nonnull(strstr(ev, "\"sku\":\"MUG\""));
   ck_assert_ptr_nonnull(strstr(ev, "\"old\":null"));
   ck_assert_ptr_nonnull(strstr(ev, "\"new\":1990"));
   /* The same again: no change, no event. */
-  ck_assert_int_eq(tc_catalog_price_set(ctx, "MUG", &m, &cmp), TC_OK);
+  ck_assert_int_eq(tc_catalog_price_set(ctx, tt_sys(), "MUG", &m, &cmp), TC_OK);
   ck_assert_int_eq(drain(NULL, NULL, 0), 0);
   m.amount = 1790;
-  ck_assert_int_eq(tc_catalog_price_set(ctx, "MUG", &m, NULL), TC_OK);
+  ck_assert_int_eq(tc_catalog_price_set(ctx, tt_sys(), "MUG", &m, NULL), TC_OK);
   ck_assert_int_eq(drain("catalog.price_changed", ev, sizeof(ev)), 1);
   ck_assert_ptr_nonnull(strstr(ev, "\"old\":1990"));
   ck_assert_ptr_nonnull(strstr(ev, "\"new\":1790"));
@@ -572,8 +585,7 @@ START_TEST(prices) {
   price("MUG", 0, "JPY"); /* free is a price */
 
   tc_catalog_product *p;
-  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, id.str, TC_CATALOG_ALL),
-                   TC_OK);
+  ck_assert_int_eq(tc_catalog_product_get(&p, ctx, tt_sys(), id.str), TC_OK);
   ck_assert_uint_eq(p->variants[0].price_count, 3);
   ck_assert_str_eq(p->variants[0].prices[0].price.currency, "BRL");
   ck_assert_int_eq(p->variants[0].prices[0].price.amount, 1790);
@@ -581,62 +593,79 @@ START_TEST(prices) {
   ck_assert_str_eq(p->variants[0].prices[2].price.currency, "USD");
   tc_catalog_product_free(ctx, p);
 
-  /* The internal price lookup, before and after removing. */
+  /* The price lookup, before and after removing. */
   tc_money got;
-  ck_assert_int_eq(tc__catalog_sku_price(ctx, "MUG", "USD", &got), TC_OK);
+  ck_assert_int_eq(tc_catalog_sku_price(&got, ctx, tt_sys(), "MUG", "USD"),
+                   TC_OK);
   ck_assert_int_eq(got.amount, 399);
   ck_assert_str_eq(got.currency, "USD");
-  ck_assert_int_eq(tc_catalog_price_remove(ctx, "MUG", "USD"), TC_OK);
-  ck_err(tc__catalog_sku_price(ctx, "MUG", "USD", &got), TC_ENOTFOUND, "sku");
+  ck_assert_int_eq(tc_catalog_price_remove(ctx, tt_sys(), "MUG", "USD"), TC_OK);
+  ck_err(tc_catalog_sku_price(&got, ctx, tt_sys(), "MUG", "USD"), TC_ENOTFOUND,
+         "sku");
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "MUG"));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "USD"));
-  ck_err(tc_catalog_price_remove(ctx, "MUG", "USD"), TC_ENOTFOUND, "currency");
-  ck_err(tc__catalog_sku_price(ctx, "GHOST", "BRL", &got), TC_ENOTFOUND, "sku");
+  ck_err(tc_catalog_price_remove(ctx, tt_sys(), "MUG", "USD"), TC_ENOTFOUND,
+         "currency");
+  ck_err(tc_catalog_sku_price(&got, ctx, tt_sys(), "GHOST", "BRL"),
+         TC_ENOTFOUND, "sku");
 
   char hist[512] = "";
-  ck_assert_int_eq(tc_catalog_price_history(ctx, "MUG", NULL, history_cb, hist),
-                   TC_OK);
+  ck_assert_int_eq(
+      tc_catalog_price_history(ctx, tt_sys(), "MUG", NULL, history_cb, hist),
+      TC_OK);
   ck_assert_str_eq(hist,
                    "BRL:-1>1990;BRL:1990>1790;USD:-1>399;JPY:-1>0;"
                    "USD:399>-1;");
   hist[0] = '\0';
   ck_assert_int_eq(
-      tc_catalog_price_history(ctx, "MUG", "BRL", history_cb, hist), TC_OK);
+      tc_catalog_price_history(ctx, tt_sys(), "MUG", "BRL", history_cb, hist),
+      TC_OK);
   ck_assert_str_eq(hist, "BRL:-1>1990;BRL:1990>1790;");
-  ck_err(tc_catalog_price_history(ctx, "GHOST", NULL, history_cb, hist),
-         TC_ENOTFOUND, "sku");
+  ck_err(
+      tc_catalog_price_history(ctx, tt_sys(), "GHOST", NULL, history_cb, hist),
+      TC_ENOTFOUND, "sku");
 }
 END_TEST
 
-START_TEST(internal_lookup) {
+START_TEST(sku_lookups) {
   tc_id id = product("Camiseta", NULL);
   variant(id.str, "CAM-M-AZ", "{\"size\":\"M\",\"colour\":\"azul\"}");
-  tc__sku_info info;
-  ck_assert_int_eq(tc__catalog_sku_lookup(ctx, "CAM-M-AZ", &info), TC_OK);
+  tc_catalog_sku_info info;
+  ck_assert_int_eq(tc_catalog_sku_lookup(&info, ctx, tt_sys(), "CAM-M-AZ"),
+                   TC_OK);
   ck_assert_str_eq(info.sku, "CAM-M-AZ");
   ck_assert_str_eq(info.product_id, id.str);
   ck_assert_str_eq(info.title, "Camiseta (azul / M)");
   ck_assert(!info.published); /* a draft */
-  ck_assert_int_eq(tc_catalog_product_publish(ctx, id.str, 0), TC_OK);
-  ck_assert_int_eq(tc__catalog_sku_lookup(ctx, "CAM-M-AZ", &info), TC_OK);
+  /* Outside the admin view a draft's SKU does not exist. */
+  ck_err(tc_catalog_sku_lookup(&info, ctx, NULL, "CAM-M-AZ"), TC_ENOTFOUND,
+         "sku");
+  ck_assert_int_eq(tc_catalog_product_publish(ctx, tt_sys(), id.str, 0), TC_OK);
+  ck_assert_int_eq(tc_catalog_sku_lookup(&info, ctx, tt_sys(), "CAM-M-AZ"),
+                   TC_OK);
   ck_assert(info.published);
   tc_catalog_variant_input off = TC_CATALOG_VARIANT_INPUT_INIT;
   off.active = 0;
-  ck_assert_int_eq(tc_catalog_variant_update(ctx, info.variant_id, &off),
+  ck_assert_int_eq(
+      tc_catalog_variant_update(NULL, ctx, tt_sys(), info.variant_id, &off),
+      TC_OK);
+  ck_assert_int_eq(tc_catalog_sku_lookup(&info, ctx, tt_sys(), "CAM-M-AZ"),
                    TC_OK);
-  ck_assert_int_eq(tc__catalog_sku_lookup(ctx, "CAM-M-AZ", &info), TC_OK);
   ck_assert(!info.published);
-  ck_err(tc__catalog_sku_lookup(ctx, "NOPE", &info), TC_ENOTFOUND, "sku");
+  ck_err(tc_catalog_sku_lookup(&info, ctx, tt_sys(), "NOPE"), TC_ENOTFOUND,
+         "sku");
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "NOPE"));
-  ck_err(tc__catalog_sku_lookup(ctx, "not a sku", &info), TC_ENOTFOUND, "sku");
+  ck_err(tc_catalog_sku_lookup(&info, ctx, tt_sys(), "not a sku"), TC_ENOTFOUND,
+         "sku");
 
   /* Batch: one query for a cart. */
   tc_id b = product("Boné", NULL);
   variant(b.str, "CAP", NULL);
   price("CAP", 5000, "BRL");
   const char *skus[] = {"CAP", "NOPE", "CAM-M-AZ", "CAP", "bad sku"};
-  tc__sku_price_info out[5];
-  ck_assert_int_eq(tc__catalog_skus_lookup(ctx, skus, 5, "BRL", out), TC_OK);
+  tc_catalog_sku_price_info out[5];
+  ck_assert_int_eq(tc_catalog_skus_lookup(out, ctx, tt_sys(), skus, 5, "BRL"),
+                   TC_OK);
   ck_assert(out[0].found && out[0].has_price);
   ck_assert_int_eq(out[0].price.amount, 5000);
   ck_assert_str_eq(out[0].info.title, "Boné");
@@ -644,23 +673,23 @@ START_TEST(internal_lookup) {
   ck_assert(out[2].found && !out[2].has_price);
   ck_assert(out[3].found && out[3].price.amount == 5000);
   ck_assert(!out[4].found);
-  ck_err(tc__catalog_skus_lookup(ctx, skus, 5, "brl", out), TC_EINVAL,
+  ck_err(tc_catalog_skus_lookup(out, ctx, tt_sys(), skus, 5, "brl"), TC_EINVAL,
          "currency");
-  ck_err(
-      tc__catalog_skus_lookup(ctx, skus, TC__CATALOG_BATCH_MAX + 1, NULL, out),
-      TC_EINVAL, "skus");
+  ck_err(tc_catalog_skus_lookup(out, ctx, tt_sys(), skus,
+                                TC_CATALOG_BATCH_MAX + 1, NULL),
+         TC_EINVAL, "skus");
   /* Many at once (the largest statement size). */
-  char names[TC__CATALOG_BATCH_MAX][16];
-  const char *many[TC__CATALOG_BATCH_MAX];
-  for (int i = 0; i < TC__CATALOG_BATCH_MAX; i++) {
+  char names[TC_CATALOG_BATCH_MAX][16];
+  const char *many[TC_CATALOG_BATCH_MAX];
+  for (int i = 0; i < TC_CATALOG_BATCH_MAX; i++) {
     snprintf(names[i], sizeof(names[i]), i % 2 ? "CAP" : "X%d", i);
     many[i] = names[i];
   }
-  tc__sku_price_info big[TC__CATALOG_BATCH_MAX];
-  ck_assert_int_eq(
-      tc__catalog_skus_lookup(ctx, many, TC__CATALOG_BATCH_MAX, NULL, big),
-      TC_OK);
-  for (int i = 0; i < TC__CATALOG_BATCH_MAX; i++) {
+  tc_catalog_sku_price_info big[TC_CATALOG_BATCH_MAX];
+  ck_assert_int_eq(tc_catalog_skus_lookup(big, ctx, tt_sys(), many,
+                                          TC_CATALOG_BATCH_MAX, NULL),
+                   TC_OK);
+  for (int i = 0; i < TC_CATALOG_BATCH_MAX; i++) {
     ck_assert(big[i].found == (i % 2 == 1));
     ck_assert(!big[i].has_price);
   }
@@ -687,12 +716,15 @@ static const char *tree(const char *root, bool desc) {
 
 START_TEST(categories) {
   tc_id a, b, c, d;
-  ck_assert_int_eq(tc_catalog_category_create(&a, ctx, NULL, "Moda"), TC_OK);
-  ck_assert_int_eq(tc_catalog_category_create(&b, ctx, a.str, "Camisetas"),
+  ck_assert_int_eq(tc_catalog_category_create(&a, ctx, tt_sys(), NULL, "Moda"),
                    TC_OK);
-  ck_assert_int_eq(tc_catalog_category_create(&c, ctx, b.str, "Manga Longa"),
+  ck_assert_int_eq(
+      tc_catalog_category_create(&b, ctx, tt_sys(), a.str, "Camisetas"), TC_OK);
+  ck_assert_int_eq(
+      tc_catalog_category_create(&c, ctx, tt_sys(), b.str, "Manga Longa"),
+      TC_OK);
+  ck_assert_int_eq(tc_catalog_category_create(&d, ctx, tt_sys(), NULL, "Casa"),
                    TC_OK);
-  ck_assert_int_eq(tc_catalog_category_create(&d, ctx, NULL, "Casa"), TC_OK);
   ck_assert_str_eq(tree(NULL, false),
                    "0:moda;1:camisetas;2:manga-longa;0:casa;");
   ck_assert_str_eq(tree(a.str, false), "1:camisetas;");
@@ -701,31 +733,37 @@ START_TEST(categories) {
   int64_t before = rows();
 
   tc_id x;
-  ck_err(tc_catalog_category_create(&x, ctx, a.str, "CAMISETAS!"), TC_ECONFLICT,
+  ck_err(tc_catalog_category_create(&x, ctx, tt_sys(), a.str, "CAMISETAS!"),
+         TC_ECONFLICT, "name");
+  ck_err(tc_catalog_category_create(&x, ctx, tt_sys(), NULL, ""), TC_EINVAL,
          "name");
-  ck_err(tc_catalog_category_create(&x, ctx, NULL, ""), TC_EINVAL, "name");
-  ck_err(tc_catalog_category_create(&x, ctx, NULL, "???"), TC_EINVAL, "name");
+  ck_err(tc_catalog_category_create(&x, ctx, tt_sys(), NULL, "???"), TC_EINVAL,
+         "name");
   tc_id ghost;
   tc_id_new(&ghost, ctx);
-  ck_err(tc_catalog_category_create(&x, ctx, ghost.str, "X"), TC_ENOTFOUND,
-         "parent_id");
+  ck_err(tc_catalog_category_create(&x, ctx, tt_sys(), ghost.str, "X"),
+         TC_ENOTFOUND, "parent_id");
   /* Cycles: under itself, under a descendant. */
-  ck_err(tc_catalog_category_move(ctx, a.str, a.str), TC_EINVAL, "parent_id");
-  ck_err(tc_catalog_category_move(ctx, a.str, c.str), TC_EINVAL, "parent_id");
+  ck_err(tc_catalog_category_move(ctx, tt_sys(), a.str, a.str), TC_EINVAL,
+         "parent_id");
+  ck_err(tc_catalog_category_move(ctx, tt_sys(), a.str, c.str), TC_EINVAL,
+         "parent_id");
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "cycle"));
-  ck_err(tc_catalog_category_rename(ctx, d.str, "moda"), TC_ECONFLICT, "name");
-  ck_err(tc_catalog_category_delete(ctx, a.str), TC_ESTATE, "id");
+  ck_err(tc_catalog_category_rename(ctx, tt_sys(), d.str, "moda"), TC_ECONFLICT,
+         "name");
+  ck_err(tc_catalog_category_delete(ctx, tt_sys(), a.str), TC_ESTATE, "id");
   ck_assert_int_eq(rows(), before);
   ck_assert_int_eq(drain(NULL, NULL, 0), 0);
 
   /* Move a subtree: depths follow. */
-  ck_assert_int_eq(tc_catalog_category_move(ctx, b.str, d.str), TC_OK);
+  ck_assert_int_eq(tc_catalog_category_move(ctx, tt_sys(), b.str, d.str),
+                   TC_OK);
   ck_assert_str_eq(tree(NULL, false),
                    "0:moda;0:casa;1:camisetas;2:manga-longa;");
   ck_assert_int_eq(drain("catalog.category_updated", NULL, 0), 1);
-  ck_assert_int_eq(tc_catalog_category_move(ctx, c.str, NULL), TC_OK);
-  ck_assert_int_eq(tc_catalog_category_rename(ctx, c.str, "Manga Curta"),
-                   TC_OK);
+  ck_assert_int_eq(tc_catalog_category_move(ctx, tt_sys(), c.str, NULL), TC_OK);
+  ck_assert_int_eq(
+      tc_catalog_category_rename(ctx, tt_sys(), c.str, "Manga Curta"), TC_OK);
   /* Roots in creation order: manga-curta's id is older than casa's. */
   ck_assert_str_eq(tree(NULL, false),
                    "0:moda;0:manga-curta;0:casa;1:camisetas;");
@@ -737,23 +775,24 @@ START_TEST(categories) {
   in.category_ids = cats;
   in.category_count = 1;
   tc_id p;
-  ck_assert_int_eq(tc_catalog_product_create(&p, ctx, &in), TC_OK);
-  ck_err(tc_catalog_category_delete(ctx, b.str), TC_ESTATE, "id");
+  ck_assert_int_eq(tc_catalog_product_create(&p, ctx, tt_sys(), &in), TC_OK);
+  ck_err(tc_catalog_category_delete(ctx, tt_sys(), b.str), TC_ESTATE, "id");
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "products"));
-  ck_assert_int_eq(tc_catalog_category_delete(ctx, c.str), TC_OK);
+  ck_assert_int_eq(tc_catalog_category_delete(ctx, tt_sys(), c.str), TC_OK);
   ck_assert_int_eq(drain("catalog.category_deleted", NULL, 0), 1);
-  ck_err(tc_catalog_category_delete(ctx, c.str), TC_ENOTFOUND, "id");
+  ck_err(tc_catalog_category_delete(ctx, tt_sys(), c.str), TC_ENOTFOUND, "id");
 
   /* Depth limit. */
   tc_catalog_options o = TC_CATALOG_OPTIONS_INIT;
   o.max_category_depth = 3;
   ck_assert_int_eq(tc_catalog_configure(ctx, &o), TC_OK);
   tc_id e;
-  ck_assert_int_eq(tc_catalog_category_create(&e, ctx, b.str, "Deep"),
+  ck_assert_int_eq(tc_catalog_category_create(&e, ctx, tt_sys(), b.str, "Deep"),
                    TC_OK); /* casa > camisetas > deep: 3 levels */
-  ck_err(tc_catalog_category_create(&x, ctx, e.str, "Deeper"), TC_ELIMIT,
+  ck_err(tc_catalog_category_create(&x, ctx, tt_sys(), e.str, "Deeper"),
+         TC_ELIMIT, "parent_id");
+  ck_err(tc_catalog_category_move(ctx, tt_sys(), d.str, a.str), TC_ELIMIT,
          "parent_id");
-  ck_err(tc_catalog_category_move(ctx, d.str, a.str), TC_ELIMIT, "parent_id");
   o.max_category_depth = 99;
   ck_err(tc_catalog_configure(ctx, &o), TC_EINVAL, "max_category_depth");
 }
@@ -762,10 +801,13 @@ END_TEST
 /* ---- listings
  * --------------------------------------------------------------------- */
 
+/* Who the listings below ask as: NULL (the public) or the admin view. */
+static const tc_principal *view;
+
 static int page_ids(tc_catalog_query *q, char ids[][TC_ID_STRLEN + 1],
                     size_t *n, char *cursor, size_t csize) {
   tc_catalog_page *page = NULL;
-  int rc = tc_catalog_product_list(&page, ctx, q);
+  int rc = tc_catalog_product_list(&page, ctx, view, q);
   if (rc) return rc;
   for (size_t i = 0; i < page->count; i++)
     snprintf(ids[(*n)++], TC_ID_STRLEN + 1, "%s", page->items[i].id);
@@ -785,12 +827,15 @@ static size_t list_count(tc_catalog_query *q) {
 }
 
 START_TEST(list_filters) {
+  view = NULL;
   tc_id root, child, other;
-  ck_assert_int_eq(tc_catalog_category_create(&root, ctx, NULL, "Root"), TC_OK);
-  ck_assert_int_eq(tc_catalog_category_create(&child, ctx, root.str, "Kid"),
-                   TC_OK);
-  ck_assert_int_eq(tc_catalog_category_create(&other, ctx, NULL, "Other"),
-                   TC_OK);
+  ck_assert_int_eq(
+      tc_catalog_category_create(&root, ctx, tt_sys(), NULL, "Root"), TC_OK);
+  ck_assert_int_eq(
+      tc_catalog_category_create(&child, ctx, tt_sys(), root.str, "Kid"),
+      TC_OK);
+  ck_assert_int_eq(
+      tc_catalog_category_create(&other, ctx, tt_sys(), NULL, "Other"), TC_OK);
   tc_id p1 = sellable("Alpha Café", "S1", 1000);
   tc_id p2 = sellable("Beta", "S2", 5000);
   tc_id p3 = product("Alpine draft", NULL);
@@ -800,19 +845,22 @@ START_TEST(list_filters) {
   tc_catalog_product_input up = TC_CATALOG_PRODUCT_INPUT_INIT;
   up.category_ids = in_root;
   up.category_count = 1;
-  ck_assert_int_eq(tc_catalog_product_update(ctx, p1.str, &up), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_update(ctx, tt_sys(), p1.str, &up),
+                   TC_OK);
   up.category_ids = in_child;
   up.category_count = 2; /* a product in two categories */
-  ck_assert_int_eq(tc_catalog_product_update(ctx, p2.str, &up), TC_OK);
-  ck_assert_int_eq(tc_catalog_product_update(ctx, p3.str, &up), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_update(ctx, tt_sys(), p2.str, &up),
+                   TC_OK);
+  ck_assert_int_eq(tc_catalog_product_update(ctx, tt_sys(), p3.str, &up),
+                   TC_OK);
 
   tc_catalog_query q = TC_CATALOG_QUERY_INIT;
   ck_assert_uint_eq(list_count(&q), 2); /* public: published only */
-  q.flags = TC_CATALOG_ALL;
+  view = tt_sys();
   ck_assert_uint_eq(list_count(&q), 3);
   q.status = TC_CATALOG_DRAFT;
   ck_assert_uint_eq(list_count(&q), 1);
-  q.flags = 0; /* the public asking for drafts gets nothing */
+  view = NULL; /* the public asking for drafts gets nothing */
   ck_assert_uint_eq(list_count(&q), 0);
 
   tc_catalog_query c = TC_CATALOG_QUERY_INIT;
@@ -820,26 +868,25 @@ START_TEST(list_filters) {
   ck_assert_uint_eq(list_count(&c), 1);
   c.descendants = true;
   ck_assert_uint_eq(list_count(&c), 2);
-  c.flags = TC_CATALOG_ALL;
+  view = tt_sys();
   ck_assert_uint_eq(list_count(&c), 3);
   c.category_id = other.str;
   ck_assert_uint_eq(list_count(&c), 2);
 
   tc_catalog_query pf = TC_CATALOG_QUERY_INIT;
-  pf.flags = TC_CATALOG_ALL;
   pf.prefix = "ALP";
   ck_assert_uint_eq(list_count(&pf), 2);
   pf.prefix = "alpha ca"; /* folded like the title */
   ck_assert_uint_eq(list_count(&pf), 1);
   pf.prefix = "%";
-  ck_err(tc_catalog_product_list(&(tc_catalog_page *){NULL}, ctx, &pf),
+  ck_err(tc_catalog_product_list(&(tc_catalog_page *){NULL}, ctx, NULL, &pf),
          TC_EINVAL, "prefix");
-
   tc_catalog_query pr = TC_CATALOG_QUERY_INIT;
+  view = NULL;
   pr.currency = "BRL";
   pr.price_min = 1500;
   ck_assert_uint_eq(list_count(&pr), 1); /* Beta */
-  pr.flags = TC_CATALOG_ALL;
+  view = tt_sys();
   ck_assert_uint_eq(list_count(&pr), 2); /* and the draft */
   pr.price_max = 2500;
   ck_assert_uint_eq(list_count(&pr), 1);
@@ -849,25 +896,28 @@ START_TEST(list_filters) {
   tc_catalog_page *page = NULL;
   tc_catalog_query bad = TC_CATALOG_QUERY_INIT;
   bad.price_min = 10;
-  ck_err(tc_catalog_product_list(&page, ctx, &bad), TC_EINVAL, "currency");
+  ck_err(tc_catalog_product_list(&page, ctx, NULL, &bad), TC_EINVAL,
+         "currency");
   bad.currency = "BRL";
   bad.price_max = 5;
-  ck_err(tc_catalog_product_list(&page, ctx, &bad), TC_EINVAL, "price_max");
+  ck_err(tc_catalog_product_list(&page, ctx, NULL, &bad), TC_EINVAL,
+         "price_max");
   bad = (tc_catalog_query)TC_CATALOG_QUERY_INIT;
   bad.price_min = -7;
   bad.currency = "BRL";
-  ck_err(tc_catalog_product_list(&page, ctx, &bad), TC_EINVAL, "price_min");
+  ck_err(tc_catalog_product_list(&page, ctx, NULL, &bad), TC_EINVAL,
+         "price_min");
   bad = (tc_catalog_query)TC_CATALOG_QUERY_INIT;
   bad.limit = 101;
-  ck_err(tc_catalog_product_list(&page, ctx, &bad), TC_EINVAL, "limit");
+  ck_err(tc_catalog_product_list(&page, ctx, NULL, &bad), TC_EINVAL, "limit");
   bad.limit = 0;
   bad.cursor = "garbage";
-  ck_err(tc_catalog_product_list(&page, ctx, &bad), TC_EINVAL, "cursor");
+  ck_err(tc_catalog_product_list(&page, ctx, NULL, &bad), TC_EINVAL, "cursor");
   bad.cursor = NULL;
   tc_id ghost;
   tc_id_new(&ghost, ctx);
   bad.category_id = ghost.str;
-  ck_err(tc_catalog_product_list(&page, ctx, &bad), TC_ENOTFOUND,
+  ck_err(tc_catalog_product_list(&page, ctx, NULL, &bad), TC_ENOTFOUND,
          "category_id");
   ck_assert_ptr_null(page);
   (void)p2;
@@ -940,7 +990,7 @@ START_TEST(pagination_title) {
   q.order = TC_CATALOG_ORDER_TITLE;
   q.limit = 100;
   tc_catalog_page *page;
-  ck_assert_int_eq(tc_catalog_product_list(&page, ctx, &q), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_list(&page, ctx, NULL, &q), TC_OK);
   for (size_t i = 1; i < page->count; i++) {
     char a[128], b[128];
     tc_catalog_slugify(a, sizeof(a), page->items[i - 1].title);
@@ -950,12 +1000,12 @@ START_TEST(pagination_title) {
   tc_catalog_page_free(ctx, page);
   /* A cursor of one order is refused by the other. */
   q.limit = 2;
-  ck_assert_int_eq(tc_catalog_product_list(&page, ctx, &q), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_list(&page, ctx, NULL, &q), TC_OK);
   ck_assert_ptr_nonnull(page->next_cursor);
   tc_catalog_query o = TC_CATALOG_QUERY_INIT;
   o.cursor = page->next_cursor;
   tc_catalog_page *p2 = NULL;
-  ck_err(tc_catalog_product_list(&p2, ctx, &o), TC_EINVAL, "cursor");
+  ck_err(tc_catalog_product_list(&p2, ctx, NULL, &o), TC_EINVAL, "cursor");
   tc_catalog_page_free(ctx, page);
 }
 END_TEST
@@ -970,7 +1020,7 @@ START_TEST(list_uses_index) {
   tc_catalog_page *page;
   tc_catalog_query first = TC_CATALOG_QUERY_INIT;
   first.limit = 3;
-  ck_assert_int_eq(tc_catalog_product_list(&page, ctx, &first), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_list(&page, ctx, NULL, &first), TC_OK);
   char cursor[256];
   snprintf(cursor, sizeof(cursor), "%s", page->next_cursor);
   tc_catalog_page_free(ctx, page);
@@ -979,13 +1029,13 @@ START_TEST(list_uses_index) {
     for (int withcur = 0; withcur < 2; withcur++) {
       for (int ord = 0; ord < 2; ord++) {
         tc_catalog_query q = TC_CATALOG_QUERY_INIT;
-        q.flags = all ? TC_CATALOG_ALL : 0;
         q.order = ord ? TC_CATALOG_ORDER_TITLE : TC_CATALOG_ORDER_CREATED;
         if (withcur && !ord) q.cursor = cursor;
         if (withcur && ord)
           q.cursor = "t.item-1.00000000-0000-7000-8000-000000000000";
         char plan[2048];
-        ck_assert_int_eq(cat__list_plan(ctx, &q, plan, sizeof(plan)), TC_OK);
+        ck_assert_int_eq(cat__list_plan(ctx, &q, all != 0, plan, sizeof(plan)),
+                         TC_OK);
         ck_assert_msg(strstr(plan, "INDEX catalog_products_"), "plan: %s",
                       plan);
         ck_assert_msg(!strstr(plan, "TEMP B-TREE"), "plan sorts: %s", plan);
@@ -1001,7 +1051,8 @@ END_TEST
 
 START_TEST(events_only_on_commit) {
   tc_id cat;
-  ck_assert_int_eq(tc_catalog_category_create(&cat, ctx, NULL, "Cat"), TC_OK);
+  ck_assert_int_eq(tc_catalog_category_create(&cat, ctx, tt_sys(), NULL, "Cat"),
+                   TC_OK);
   drain(NULL, NULL, 0);
   int64_t before = rows();
   /* The host's transaction rolls back: neither the product nor its event. */
@@ -1018,7 +1069,7 @@ START_TEST(events_only_on_commit) {
   in.title = "Real Thing";
   in.category_ids = cats;
   in.category_count = 1;
-  ck_assert_int_eq(tc_catalog_product_create(&id, ctx, &in), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_create(&id, ctx, tt_sys(), &in), TC_OK);
   char ev[4096];
   ck_assert_int_eq(drain("catalog.product_created", ev, sizeof(ev)), 1);
   char want[128];
@@ -1055,13 +1106,14 @@ START_TEST(alloc_failures) {
   tc_catalog_product_input up = TC_CATALOG_PRODUCT_INPUT_INIT;
   up.images = img;
   up.image_count = 2;
-  ck_assert_int_eq(tc_catalog_product_update(ctx, id.str, &up), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_update(ctx, tt_sys(), id.str, &up),
+                   TC_OK);
   long live = a.live;
   int ok_get = 0, ok_list = 0;
   for (long i = 1; i < 200 && !(ok_get && ok_list); i++) {
     tc_catalog_product *p = NULL;
     a.fail_at = a.calls + i;
-    int rc = tc_catalog_product_get(&p, ctx, id.str, TC_CATALOG_ALL);
+    int rc = tc_catalog_product_get(&p, ctx, tt_sys(), id.str);
     a.fail_at = 0;
     if (rc == TC_OK) {
       ck_assert_uint_eq(p->variant_count, 2);
@@ -1076,7 +1128,7 @@ START_TEST(alloc_failures) {
     tc_catalog_page *page = NULL;
     tc_catalog_query q = TC_CATALOG_QUERY_INIT;
     a.fail_at = a.calls + i;
-    rc = tc_catalog_product_list(&page, ctx, &q);
+    rc = tc_catalog_product_list(&page, ctx, NULL, &q);
     a.fail_at = 0;
     if (rc == TC_OK) {
       ck_assert_uint_eq(page->count, 1);
@@ -1107,7 +1159,7 @@ static Suite *suite(void) {
   tcase_add_test(t, variants);
   tcase_add_test(t, visibility);
   tcase_add_test(t, prices);
-  tcase_add_test(t, internal_lookup);
+  tcase_add_test(t, sku_lookups);
   tcase_add_test(t, categories);
   tcase_add_test(t, list_filters);
   tcase_add_test(t, pagination_created);

@@ -13,11 +13,11 @@ void ti_sku(tc_ctx *ctx, const char *sku) {
   tc_catalog_product_input in = TC_CATALOG_PRODUCT_INPUT_INIT;
   in.title = title;
   tc_id pid, vid;
-  int rc = tc_catalog_product_create(&pid, ctx, &in);
+  int rc = tc_catalog_product_create(&pid, ctx, tt_sys(), &in);
   ck_assert_msg(rc == TC_OK, "product %s: %s", sku, tc_errmsg(ctx));
   tc_catalog_variant_input v = TC_CATALOG_VARIANT_INPUT_INIT;
   v.sku = sku;
-  rc = tc_catalog_variant_add(&vid, ctx, pid.str, &v);
+  rc = tc_catalog_variant_add(&vid, ctx, tt_sys(), pid.str, &v);
   ck_assert_msg(rc == TC_OK, "variant %s: %s", sku, tc_errmsg(ctx));
 }
 

@@ -142,7 +142,8 @@ START_TEST(unpublished_and_unpriced_refused) {
   ck_assert_int_eq(tc_orders_cart_add(NULL, e.ctx, NULL, tok, "SKU-A", 1),
                    TC_ENOTFOUND);
   ck_assert_int_eq(
-      tc_catalog_product_set_status(e.ctx, id, TC_CATALOG_DRAFT, 0), TC_OK);
+      tc_catalog_product_set_status(e.ctx, tt_sys(), id, TC_CATALOG_DRAFT, 0),
+      TC_OK);
   ck_assert_int_eq(
       tc_orders_cart_add(NULL, e.ctx, &e.customer, NULL, "SKU-A", 1),
       TC_ENOTFOUND);
@@ -325,7 +326,8 @@ START_TEST(checkout_price_changed) {
       tc_orders_cart_add(NULL, e.ctx, &e.customer, NULL, "SKU-A", 1), TC_OK);
   tc_money m;
   tc_money_make(&m, 1250, "BRL");
-  ck_assert_int_eq(tc_catalog_price_set(e.ctx, "SKU-A", &m, NULL), TC_OK);
+  ck_assert_int_eq(tc_catalog_price_set(e.ctx, tt_sys(), "SKU-A", &m, NULL),
+                   TC_OK);
   char *before = snapshot(&e);
   ck_assert_int_eq(to_checkout(&e, NULL, 0, "k1", "tok_visa", NULL),
                    TC_ECONFLICT);
@@ -356,7 +358,7 @@ START_TEST(checkout_vanished_product) {
   snprintf(id, sizeof(id), "%s", pid);
   ck_assert_int_eq(
       tc_orders_cart_add(NULL, e.ctx, &e.customer, NULL, "SKU-A", 1), TC_OK);
-  ck_assert_int_eq(tc_catalog_product_archive(e.ctx, id, 0), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_archive(e.ctx, tt_sys(), id, 0), TC_OK);
   char *before = snapshot(&e);
   ck_assert_int_eq(to_checkout(&e, NULL, 0, "k1", "tok_visa", NULL),
                    TC_ENOTFOUND);

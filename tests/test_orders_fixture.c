@@ -167,17 +167,17 @@ const char *to_product(to_env *e, const char *sku, int64_t amount, int64_t n) {
   tc_catalog_product_input in = TC_CATALOG_PRODUCT_INPUT_INIT;
   in.title = title;
   tc_id pid, vid;
-  int rc = tc_catalog_product_create(&pid, e->ctx, &in);
+  int rc = tc_catalog_product_create(&pid, e->ctx, tt_sys(), &in);
   ck_assert_msg(rc == TC_OK, "product: %s", tc_errmsg(e->ctx));
   tc_catalog_variant_input v = TC_CATALOG_VARIANT_INPUT_INIT;
   v.sku = sku;
-  rc = tc_catalog_variant_add(&vid, e->ctx, pid.str, &v);
+  rc = tc_catalog_variant_add(&vid, e->ctx, tt_sys(), pid.str, &v);
   ck_assert_msg(rc == TC_OK, "variant: %s", tc_errmsg(e->ctx));
   tc_money m;
   tc_money_make(&m, amount, "BRL");
-  rc = tc_catalog_price_set(e->ctx, sku, &m, NULL);
+  rc = tc_catalog_price_set(e->ctx, tt_sys(), sku, &m, NULL);
   ck_assert_msg(rc == TC_OK, "price: %s", tc_errmsg(e->ctx));
-  rc = tc_catalog_product_publish(e->ctx, pid.str, 0);
+  rc = tc_catalog_product_publish(e->ctx, tt_sys(), pid.str, 0);
   ck_assert_msg(rc == TC_OK, "publish: %s", tc_errmsg(e->ctx));
   if (n > 0) {
     rc = tc_inventory_adjust(NULL, e->ctx, sku, "SP", n, TC_STOCK_RECEIPT,

@@ -30,8 +30,9 @@ static char *mk_category(const char *parent, const char *name) {
   static char ids[16][TC_ID_STRLEN + 1];
   static int next;
   tc_id id;
-  ck_assert_msg(tc_catalog_category_create(&id, ctx, parent, name) == TC_OK,
-                "%s", tc_errmsg(ctx));
+  ck_assert_msg(
+      tc_catalog_category_create(&id, ctx, tt_sys(), parent, name) == TC_OK,
+      "%s", tc_errmsg(ctx));
   char *slot = ids[next++ % 16];
   snprintf(slot, TC_ID_STRLEN + 1, "%s", id.str);
   return slot;
@@ -56,20 +57,21 @@ static prod mk_product(const char *title, const char *desc, const char *sku,
     in.category_count = 1;
   }
   tc_id id;
-  ck_assert_msg(tc_catalog_product_create(&id, ctx, &in) == TC_OK, "%s",
-                tc_errmsg(ctx));
+  ck_assert_msg(tc_catalog_product_create(&id, ctx, tt_sys(), &in) == TC_OK,
+                "%s", tc_errmsg(ctx));
   snprintf(p.id, sizeof(p.id), "%s", id.str);
   snprintf(p.sku, sizeof(p.sku), "%s", sku);
   tc_catalog_variant_input vin = TC_CATALOG_VARIANT_INPUT_INIT;
   vin.sku = sku;
   tc_id vid;
-  ck_assert_msg(tc_catalog_variant_add(&vid, ctx, p.id, &vin) == TC_OK, "%s",
-                tc_errmsg(ctx));
+  ck_assert_msg(
+      tc_catalog_variant_add(&vid, ctx, tt_sys(), p.id, &vin) == TC_OK, "%s",
+      tc_errmsg(ctx));
   tc_money m = {price, "BRL"};
-  ck_assert_msg(tc_catalog_price_set(ctx, sku, &m, NULL) == TC_OK, "%s",
-                tc_errmsg(ctx));
-  ck_assert_msg(tc_catalog_product_publish(ctx, p.id, 0) == TC_OK, "%s",
-                tc_errmsg(ctx));
+  ck_assert_msg(tc_catalog_price_set(ctx, tt_sys(), sku, &m, NULL) == TC_OK,
+                "%s", tc_errmsg(ctx));
+  ck_assert_msg(tc_catalog_product_publish(ctx, tt_sys(), p.id, 0) == TC_OK,
+                "%s", tc_errmsg(ctx));
   clk.now += 1000; /* distinct creation times for "newest" */
   return p;
 }
@@ -612,7 +614,7 @@ START_TEST(test_cache_hit_and_invalidation) {
   /* a product change reaches the index through its event */
   tc_catalog_product_input in = TC_CATALOG_PRODUCT_INPUT_INIT;
   in.title = "Café Especial Torra Escura";
-  ck_assert_int_eq(tc_catalog_product_update(ctx, a.id, &in), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_update(ctx, tt_sys(), a.id, &in), TC_OK);
   ck_assert_uint_eq(consume_all(), 1);
   r = search("cafe");
   ck_assert(!r->cached);
@@ -650,7 +652,7 @@ START_TEST(test_archived_disappears) {
   prod b = mk_product("Moedor elétrico", "aço", "MOE-2", 25000, NULL, NULL);
   consume_all();
   ck_assert_uint_eq(count_of("moedor"), 2);
-  ck_assert_int_eq(tc_catalog_product_archive(ctx, a.id, 0), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_archive(ctx, tt_sys(), a.id, 0), TC_OK);
   ck_assert_uint_eq(consume_all(), 1);
   tc_search_result *r = search("moedor");
   ck_assert_uint_eq(r->count, 1);
@@ -664,10 +666,11 @@ START_TEST(test_archived_disappears) {
   tc_search_completions_free(ctx, c);
   /* unpublish hides, publish again shows */
   ck_assert_int_eq(
-      tc_catalog_product_set_status(ctx, b.id, TC_CATALOG_DRAFT, 0), TC_OK);
+      tc_catalog_product_set_status(ctx, tt_sys(), b.id, TC_CATALOG_DRAFT, 0),
+      TC_OK);
   consume_all();
   ck_assert_uint_eq(count_of("moedor"), 0);
-  ck_assert_int_eq(tc_catalog_product_publish(ctx, b.id, 0), TC_OK);
+  ck_assert_int_eq(tc_catalog_product_publish(ctx, tt_sys(), b.id, 0), TC_OK);
   consume_all();
   ck_assert_uint_eq(count_of("moedor"), 1);
   /* a full reindex gives the same */
@@ -684,12 +687,14 @@ START_TEST(test_category_and_price_events) {
   prod a = mk_product("Coador", "papel", "COA-1", 500, cat, NULL);
   consume_all();
   ck_assert_uint_eq(count_of("utensilios"), 1);
-  ck_assert_int_eq(tc_catalog_category_rename(ctx, cat, "Acessórios"), TC_OK);
+  ck_assert_int_eq(tc_catalog_category_rename(ctx, tt_sys(), cat, "Acessórios"),
+                   TC_OK);
   consume_all();
   ck_assert_uint_eq(count_of("utensilios"), 0);
   ck_assert_uint_eq(count_of("acessorios"), 1);
   tc_money m = {700, "BRL"};
-  ck_assert_int_eq(tc_catalog_price_set(ctx, "COA-1", &m, NULL), TC_OK);
+  ck_assert_int_eq(tc_catalog_price_set(ctx, tt_sys(), "COA-1", &m, NULL),
+                   TC_OK);
   consume_all();
   tc_search_query q = TC_SEARCH_QUERY_INIT;
   q.q = "coador";

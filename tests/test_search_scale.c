@@ -47,7 +47,7 @@ static void put(int i) {
   const char *cat_names[] = {leaves[leaf], leaf < 2 ? "Bebidas" : "Cozinha"};
   const char *skus[] = {sku};
   tc_money prices[] = {{price_of(i), "BRL"}};
-  tc__product_doc d = {0};
+  tc_catalog_product_doc d = {0};
   d.id = id;
   d.title = title;
   d.slug = slug;

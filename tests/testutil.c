@@ -145,6 +145,11 @@ tc_principal tt_system(void) {
   return p;
 }
 
+const tc_principal *tt_sys(void) {
+  static const tc_principal sys = TC_PRINCIPAL_SYSTEM_INIT;
+  return &sys;
+}
+
 tc_principal tt_user(const char *user_id, uint32_t roles) {
   tc_principal p = TC_PRINCIPAL_INIT;
   p.kind = TC_PRINCIPAL_USER;

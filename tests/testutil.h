@@ -53,6 +53,9 @@ int tt_run(Suite *s);
 
 /* A system principal and a user principal for tests. */
 tc_principal tt_system(void);
+/* A system principal that lives for the whole run, for calls that need a
+ * `who` but test something else. */
+const tc_principal *tt_sys(void);
 tc_principal tt_user(const char *user_id, uint32_t roles);
 
 #endif

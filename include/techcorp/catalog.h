@@ -19,10 +19,14 @@
  * asking for the current state is a no-op (TC_OK, no event).
  * Publishing needs at least one active variant.
  *
- * Writes are meant for administrators: the typed functions trust their
- * caller (the JSON API checks the admin role before calling them). Reads
- * show only published products and active variants unless the flag
- * TC_CATALOG_ALL is given (the admin view).
+ * Who may do what is decided here, for every front alike: each function
+ * takes the caller's principal `who` (NULL: anonymous). Writes need a
+ * caller who may write the catalog (admin, system, or a client with the
+ * scope "catalog:write"); anyone else gets TC_EUNAUTHENTICATED or
+ * TC_EDENIED. Reads show only published products and active variants,
+ * except to a caller who may read the whole catalog (support, admin,
+ * system, or a client with "catalog:read"), who also sees drafts, archived
+ * products and inactive variants (the admin view).
  *
  * Every change publishes an event in the same transaction (so it exists
  * if and only if the change was committed): catalog.product_created,
@@ -174,9 +178,6 @@ typedef struct tc_catalog_product {
   int64_t created_ms, updated_ms;
 } tc_catalog_product;
 
-/** Include drafts, archived products and inactive variants (admin view). */
-#define TC_CATALOG_ALL 0x1u
-
 /* ---- products -------------------------------------------------------------
  */
 
@@ -214,6 +215,7 @@ typedef struct tc_catalog_product_input {
  * Publishes catalog.product_created.
  */
 TC_EXTERN int tc_catalog_product_create(tc_id *out, tc_ctx *ctx,
+                                        const tc_principal *who,
                                         const tc_catalog_product_input *in);
 
 /**
@@ -222,7 +224,8 @@ TC_EXTERN int tc_catalog_product_create(tc_id *out, tc_ctx *ctx,
  * version and publishes catalog.product_updated. TC_ENOTFOUND, TC_ECONFLICT
  * ("expected_version" or "slug").
  */
-TC_EXTERN int tc_catalog_product_update(tc_ctx *ctx, const char *product_id,
+TC_EXTERN int tc_catalog_product_update(tc_ctx *ctx, const tc_principal *who,
+                                        const char *product_id,
                                         const tc_catalog_product_input *in);
 
 /**
@@ -231,27 +234,32 @@ TC_EXTERN int tc_catalog_product_update(tc_ctx *ctx, const char *product_id,
  * both states; TC_ESTATE (field "variants") when publishing a product
  * without an active variant.
  */
-TC_EXTERN int tc_catalog_product_set_status(tc_ctx *ctx, const char *product_id,
+TC_EXTERN int tc_catalog_product_set_status(tc_ctx *ctx,
+                                            const tc_principal *who,
+                                            const char *product_id,
                                             tc_catalog_status to,
                                             int64_t expected_version);
 
-/** tc_catalog_product_set_status(ctx, id, TC_CATALOG_PUBLISHED, ev). */
-TC_EXTERN int tc_catalog_product_publish(tc_ctx *ctx, const char *product_id,
+/** tc_catalog_product_set_status(ctx, who, id, TC_CATALOG_PUBLISHED, ev). */
+TC_EXTERN int tc_catalog_product_publish(tc_ctx *ctx, const tc_principal *who,
+                                         const char *product_id,
                                          int64_t expected_version);
 
-/** tc_catalog_product_set_status(ctx, id, TC_CATALOG_ARCHIVED, ev). */
-TC_EXTERN int tc_catalog_product_archive(tc_ctx *ctx, const char *product_id,
+/** tc_catalog_product_set_status(ctx, who, id, TC_CATALOG_ARCHIVED, ev). */
+TC_EXTERN int tc_catalog_product_archive(tc_ctx *ctx, const tc_principal *who,
+                                         const char *product_id,
                                          int64_t expected_version);
 
 /**
  * Read a product by id or by slug, with its categories, variants and
- * prices. flags: TC_CATALOG_ALL or 0 (then a product that is not published
- * is TC_ENOTFOUND, and inactive variants are left out). On success *out
- * owns the product (free with tc_catalog_product_free); on failure it is
- * NULL.
+ * prices, as who may see it: outside the admin view (see the top) a
+ * product that is not published is TC_ENOTFOUND and inactive variants are
+ * left out. On success *out owns the product (free with
+ * tc_catalog_product_free); on failure it is NULL.
  */
 TC_EXTERN int tc_catalog_product_get(tc_catalog_product **out, tc_ctx *ctx,
-                                     const char *id_or_slug, unsigned flags);
+                                     const tc_principal *who,
+                                     const char *id_or_slug);
 
 /** Free a product from tc_catalog_product_get(). NULL is a no-op. */
 TC_EXTERN void tc_catalog_product_free(tc_ctx *ctx, tc_catalog_product *p);
@@ -274,7 +282,6 @@ typedef enum tc_catalog_order {
  */
 typedef struct tc_catalog_query {
   uint32_t version;
-  unsigned flags;          /**< TC_CATALOG_ALL: admin view */
   int status;              /**< a tc_catalog_status, or -1: any */
   const char *category_id; /**< NULL: any */
   bool descendants;        /**< with category_id: its subtree too */
@@ -287,10 +294,10 @@ typedef struct tc_catalog_query {
   const char *cursor; /**< NULL: first page */
 } tc_catalog_query;
 
-#define TC_CATALOG_QUERY_INIT                                         \
-  {                                                                   \
-    TC_CATALOG_QUERY_VERSION, 0, -1, NULL, false, NULL, NULL, -1, -1, \
-        TC_CATALOG_ORDER_CREATED, 0, NULL                             \
+#define TC_CATALOG_QUERY_INIT                                      \
+  {                                                                \
+    TC_CATALOG_QUERY_VERSION, -1, NULL, false, NULL, NULL, -1, -1, \
+        TC_CATALOG_ORDER_CREATED, 0, NULL                          \
   }
 
 /** One page of a listing; free with tc_catalog_page_free(). */
@@ -301,14 +308,16 @@ typedef struct tc_catalog_page {
 } tc_catalog_page;
 
 /**
- * List products. Without TC_CATALOG_ALL only published products are seen
- * (a status filter other than published then gives an empty page). The
- * price range matches products with a variant (active, in the public
- * view) priced in currency within [price_min, price_max]. TC_EINVAL names
+ * List products as who may see them: outside the admin view only
+ * published products are seen (a status filter other than published then
+ * gives an empty page). The price range matches products with a variant
+ * (active, outside the admin view) priced in currency within [price_min,
+ * price_max]. TC_EINVAL names
  * the field ("cursor", "currency", "limit"...); an unknown category is
  * TC_ENOTFOUND. On success *out owns the page; on failure it is NULL.
  */
 TC_EXTERN int tc_catalog_product_list(tc_catalog_page **out, tc_ctx *ctx,
+                                      const tc_principal *who,
                                       const tc_catalog_query *q);
 
 /** Free a page and its items. NULL is a no-op. */
@@ -347,15 +356,19 @@ typedef struct tc_catalog_variant_input {
  * catalog.variant_created.
  */
 TC_EXTERN int tc_catalog_variant_add(tc_id *out, tc_ctx *ctx,
+                                     const tc_principal *who,
                                      const char *product_id,
                                      const tc_catalog_variant_input *in);
 
 /**
  * Change options, active flag or weight of a variant (the SKU never
  * changes: stock and orders refer to it). Publishes
- * catalog.variant_updated. TC_ENOTFOUND, TC_ECONFLICT ("expected_version").
+ * catalog.variant_updated. *product_out (may be NULL) receives the id of
+ * the variant's product. TC_ENOTFOUND, TC_ECONFLICT ("expected_version").
  */
-TC_EXTERN int tc_catalog_variant_update(tc_ctx *ctx, const char *variant_id,
+TC_EXTERN int tc_catalog_variant_update(tc_id *product_out, tc_ctx *ctx,
+                                        const tc_principal *who,
+                                        const char *variant_id,
                                         const tc_catalog_variant_input *in);
 
 /**
@@ -365,14 +378,14 @@ TC_EXTERN int tc_catalog_variant_update(tc_ctx *ctx, const char *variant_id,
  * and publishes catalog.price_changed, unless nothing changed. Errors:
  * "sku" (TC_ENOTFOUND), "currency", "amount", "compare_at".
  */
-TC_EXTERN int tc_catalog_price_set(tc_ctx *ctx, const char *sku,
-                                   const tc_money *price,
+TC_EXTERN int tc_catalog_price_set(tc_ctx *ctx, const tc_principal *who,
+                                   const char *sku, const tc_money *price,
                                    const tc_money *compare_at);
 
 /** Remove the price of sku in currency (history kept, event published).
  *  TC_ENOTFOUND when there is none. */
-TC_EXTERN int tc_catalog_price_remove(tc_ctx *ctx, const char *sku,
-                                      const char *currency);
+TC_EXTERN int tc_catalog_price_remove(tc_ctx *ctx, const tc_principal *who,
+                                      const char *sku, const char *currency);
 
 /** One change of a price; old_amount/new_amount -1 when absent. */
 typedef struct tc_catalog_price_change {
@@ -388,9 +401,10 @@ typedef struct tc_catalog_price_change {
 typedef int (*tc_catalog_price_change_cb)(const tc_catalog_price_change *c,
                                           void *payload);
 
-/** List the price history of sku (in currency, or all when NULL). */
-TC_EXTERN int tc_catalog_price_history(tc_ctx *ctx, const char *sku,
-                                       const char *currency,
+/** List the price history of sku (in currency, or all when NULL). Only for
+ *  a caller who may read the whole catalog (TC_EDENIED otherwise). */
+TC_EXTERN int tc_catalog_price_history(tc_ctx *ctx, const tc_principal *who,
+                                       const char *sku, const char *currency,
                                        tc_catalog_price_change_cb cb,
                                        void *payload);
 
@@ -416,12 +430,13 @@ typedef int (*tc_catalog_category_cb)(const tc_catalog_category *c,
  * slug), "parent_id" (TC_ENOTFOUND), TC_ELIMIT beyond max_category_depth.
  */
 TC_EXTERN int tc_catalog_category_create(tc_id *out, tc_ctx *ctx,
+                                         const tc_principal *who,
                                          const char *parent_id,
                                          const char *name);
 
 /** Rename a category (its slug follows). Same errors as create. */
-TC_EXTERN int tc_catalog_category_rename(tc_ctx *ctx, const char *id,
-                                         const char *name);
+TC_EXTERN int tc_catalog_category_rename(tc_ctx *ctx, const tc_principal *who,
+                                         const char *id, const char *name);
 
 /**
  * Move a category and its subtree under new_parent_id (NULL or "": make
@@ -430,12 +445,24 @@ TC_EXTERN int tc_catalog_category_rename(tc_ctx *ctx, const char *id,
  * TC_ECONFLICT when a sibling there has the same slug; TC_ELIMIT when the
  * subtree would grow too deep.
  */
-TC_EXTERN int tc_catalog_category_move(tc_ctx *ctx, const char *id,
+TC_EXTERN int tc_catalog_category_move(tc_ctx *ctx, const tc_principal *who,
+                                       const char *id,
                                        const char *new_parent_id);
+
+/**
+ * Rename and move a category in one transaction: both or neither. name
+ * NULL keeps the name, new_parent_id NULL keeps the parent ("" makes it a
+ * root); giving neither is TC_EINVAL (field "name"). Errors as for
+ * tc_catalog_category_rename() and tc_catalog_category_move().
+ */
+TC_EXTERN int tc_catalog_category_update(tc_ctx *ctx, const tc_principal *who,
+                                         const char *id, const char *name,
+                                         const char *new_parent_id);
 
 /** Delete a category that has no children and no products (else
  *  TC_ESTATE naming what is left). */
-TC_EXTERN int tc_catalog_category_delete(tc_ctx *ctx, const char *id);
+TC_EXTERN int tc_catalog_category_delete(tc_ctx *ctx, const tc_principal *who,
+                                         const char *id);
 
 /**
  * List categories in tree order (each parent before its children):
@@ -446,6 +473,108 @@ TC_EXTERN int tc_catalog_category_list(tc_ctx *ctx, const char *root_id,
                                        bool descendants,
                                        tc_catalog_category_cb cb,
                                        void *payload);
+
+/* ---- lookups (for the other modules and for hosts) ------------------------
+ * A caller who may read the whole catalog sees every SKU and product;
+ * anyone else only published products and active variants (the others are
+ * TC_ENOTFOUND, or not found in a batch). The library's own modules ask as
+ * the system and apply their own rules (orders: "not for sale"). They run
+ * inside the caller's transaction when one is open.
+ */
+
+/** What a SKU is. A value struct. */
+typedef struct tc_catalog_sku_info {
+  char sku[TC_CATALOG_SKU_MAX + 1];
+  char product_id[TC_ID_STRLEN + 1];
+  char variant_id[TC_ID_STRLEN + 1];
+  char title[256]; /**< product title + variant options, for display */
+  bool published;  /**< product published and variant active */
+} tc_catalog_sku_info;
+
+/** Look a SKU up. TC_OK, or TC_ENOTFOUND (field "sku") naming it, also
+ *  for a text that is not a SKU at all. */
+TC_EXTERN int tc_catalog_sku_lookup(tc_catalog_sku_info *out, tc_ctx *ctx,
+                                    const tc_principal *who, const char *sku);
+
+/** The price of a SKU in currency. TC_ENOTFOUND (field "sku") when the SKU
+ *  is unknown or has no price there (the message names both); TC_EINVAL
+ *  ("currency") for a code that is not ISO 4217. */
+TC_EXTERN int tc_catalog_sku_price(tc_money *out, tc_ctx *ctx,
+                                   const tc_principal *who, const char *sku,
+                                   const char *currency);
+
+/** Most SKUs of one batch lookup. */
+#define TC_CATALOG_BATCH_MAX 100
+
+/** One SKU of a batch lookup. A value struct. */
+typedef struct tc_catalog_sku_price_info {
+  bool found;               /**< the SKU exists (info filled) */
+  tc_catalog_sku_info info; /**< when found */
+  bool has_price;           /**< found and priced in the asked currency */
+  tc_money price;           /**< when has_price */
+} tc_catalog_sku_price_info;
+
+/**
+ * Look up n SKUs (at most TC_CATALOG_BATCH_MAX, duplicates allowed) and
+ * their prices in currency (NULL: no prices) in one query; out[i] answers
+ * skus[i]. TC_OK even when some are unknown (see found/has_price): the
+ * caller decides what a missing one means. TC_EINVAL (field "skus" or
+ * "currency") for a bad count or currency.
+ */
+TC_EXTERN int tc_catalog_skus_lookup(tc_catalog_sku_price_info *out,
+                                     tc_ctx *ctx, const tc_principal *who,
+                                     const char *const *skus, size_t n,
+                                     const char *currency);
+
+/**
+ * A product as an indexer sees it (the search module). Everything is
+ * borrowed for the callback only.
+ */
+typedef struct tc_catalog_product_doc {
+  const char *id;
+  const char *title;
+  const char *slug;
+  const char *description;
+  const char *status;      /**< "draft", "published", "archived" */
+  const char *attributes;  /**< flat JSON object text */
+  const char *const *skus; /**< SKUs of the active variants */
+  size_t sku_count;
+  /** The product's categories and all their ancestors (no duplicates),
+   *  with names; the first direct_category_count are the direct ones. */
+  const char *const *category_ids;
+  const char *const *category_names;
+  size_t category_count;
+  size_t direct_category_count;
+  /** Lowest price per currency over the active variants, by currency. */
+  const tc_money *min_prices;
+  size_t price_count;
+  int64_t created_ms;
+  int64_t updated_ms;
+} tc_catalog_product_doc;
+
+/** Return TC_OK to go on, or a negative code to stop with it. The callback
+ *  runs outside any row callback, so it may use the store. */
+typedef int (*tc_catalog_product_doc_cb)(const tc_catalog_product_doc *doc,
+                                         void *payload);
+
+/**
+ * Call cb for every product (only published ones when published_only), in
+ * id order, reading in pages (a few queries per page of products, inside
+ * one read transaction, nested in the caller's if open). Only for a caller
+ * who may read the whole catalog.
+ */
+TC_EXTERN int tc_catalog_for_each_product(tc_ctx *ctx, const tc_principal *who,
+                                          bool published_only,
+                                          tc_catalog_product_doc_cb cb,
+                                          void *payload);
+
+/** Call cb once for product_id (any status); TC_ENOTFOUND (no message)
+ *  when there is no such product. Only for a caller who may read the whole
+ *  catalog. */
+TC_EXTERN int tc_catalog_product_doc_get(tc_ctx *ctx, const tc_principal *who,
+                                         const char *product_id,
+                                         tc_catalog_product_doc_cb cb,
+                                         void *payload);
 
 TC_END_DECL
 

@@ -128,6 +128,20 @@ typedef struct tc_principal {
 #define TC_PRINCIPAL_INIT \
   { TC_PRINCIPAL_VERSION, TC_PRINCIPAL_ANONYMOUS, 0, "", "", "", "" }
 
+/**
+ * A trusted host process: what a host passes as `who` for its own jobs
+ * (imports, workers, admin tools). Name the job in client_id if you like
+ * ("legacy-sync"): ledgers record it as "system:<client_id>".
+ *
+ * Every typed function that acts for someone takes `who`. NULL means
+ * anonymous (nobody): it is allowed wherever an anonymous caller is, and
+ * refused with TC_EUNAUTHENTICATED elsewhere. The decision is the
+ * library's one policy (see doc/conventions.md): system all, admin all,
+ * support reads, a user their own, a client its scopes.
+ */
+#define TC_PRINCIPAL_SYSTEM_INIT \
+  { TC_PRINCIPAL_VERSION, TC_PRINCIPAL_SYSTEM, 0, "", "", "", "" }
+
 /* ---- configuration ------------------------------------------------------ */
 
 #define TC_CONFIG_VERSION 1

@@ -1,18 +1,10 @@
 /*
- * lib/catalog/api.c - the "catalog.*" methods of the JSON API. Handlers
+ * lib/api/catalog.c - the "catalog.*" methods of the JSON API. Handlers
  * only translate JSON to the typed functions and back: every rule lives
- * in those. Writes need the admin role; reads are public and show only
- * published products and active variants, except to admin, support and
- * system callers.
+ * in those, who may see drafts and who may write included (see
+ * techcorp/catalog.h).
  */
 #include "api_internal.h"
-#include "catalog/catalog_priv.h" /* TODO(wall): public API only */
-
-static bool sees_all(const tc_principal *who) {
-  return who && (who->kind == TC_PRINCIPAL_SYSTEM ||
-                 (who->roles & (TC_ROLE_ADMIN | TC_ROLE_SUPPORT)) != 0);
-}
-
 /* ---- JSON out ---------------------------------------------------------------
  */
 
@@ -101,16 +93,15 @@ static cJSON *product_json(const tc_catalog_product *p, bool detail) {
   return NULL;
 }
 
-/* Read product id_or_slug and put it in resp as "product". */
-static int respond_product(tc_ctx *ctx, const char *id_or_slug, bool all,
-                           cJSON *resp) {
+/* Read product id_or_slug as who sees it and put it in resp as "product". */
+static int respond_product(tc_ctx *ctx, const tc_principal *who,
+                           const char *id_or_slug, cJSON *resp) {
   tc_catalog_product *p = NULL;
-  int rc =
-      tc_catalog_product_get(&p, ctx, id_or_slug, all ? TC_CATALOG_ALL : 0);
+  int rc = tc_catalog_product_get(&p, ctx, who, id_or_slug);
   if (rc) return rc;
   bool ok = add_item(resp, "product", product_json(p, true));
   tc_catalog_product_free(ctx, p);
-  return ok ? TC_OK : cat__oom(ctx);
+  return ok ? TC_OK : tc__oom(ctx);
 }
 
 /* ---- JSON in ----------------------------------------------------------------
@@ -123,7 +114,7 @@ static int member_text(tc_ctx *ctx, const cJSON *req, const char *name,
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(req, name);
   if (!it || cJSON_IsNull(it)) return TC_OK;
   *out = cJSON_PrintUnformatted(it);
-  return *out ? TC_OK : cat__oom(ctx);
+  return *out ? TC_OK : tc__oom(ctx);
 }
 
 /* Borrowed string pointers of an array member; *present false when absent. */
@@ -136,7 +127,7 @@ static int string_array(tc_ctx *ctx, const cJSON *req, const char *name,
   if (!*present) return TC_OK;
   size_t count = (size_t)cJSON_GetArraySize(arr);
   *out = tc__calloc(ctx, count ? count : 1, sizeof(char *));
-  if (!*out) return cat__oom(ctx);
+  if (!*out) return tc__oom(ctx);
   for (const cJSON *it = arr->child; it; it = it->next)
     (*out)[(*n)++] = cJSON_IsString(it) ? it->valuestring : "";
   return TC_OK;
@@ -145,8 +136,8 @@ static int string_array(tc_ctx *ctx, const cJSON *req, const char *name,
 /* ---- products
  * ----------------------------------------------------------------- */
 
-static int product_write(tc_ctx *ctx, const cJSON *req, cJSON *resp,
-                         bool create) {
+static int product_write(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+                         cJSON *resp, bool create) {
   tc_catalog_product_input in = TC_CATALOG_PRODUCT_INPUT_INIT;
   in.title = tc__json_str(req, "title", NULL);
   in.slug = tc__json_str(req, "slug", NULL);
@@ -169,63 +160,53 @@ static int product_write(tc_ctx *ctx, const cJSON *req, cJSON *resp,
   const char *target = tc__json_str(req, "id", "");
   if (!rc) {
     if (create) {
-      rc = tc_catalog_product_create(&id, ctx, &in);
+      rc = tc_catalog_product_create(&id, ctx, who, &in);
       target = id.str;
     } else {
-      rc = tc_catalog_product_update(ctx, target, &in);
+      rc = tc_catalog_product_update(ctx, who, target, &in);
     }
   }
   cJSON_free(attrs);
   tc__free(ctx, images);
   tc__free(ctx, cats);
-  return rc ? rc : respond_product(ctx, target, true, resp);
+  return rc ? rc : respond_product(ctx, who, target, resp);
 }
 
 static int h_create_product(tc_ctx *ctx, const tc__api_caller *from,
                             const cJSON *req, cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
-  return product_write(ctx, req, resp, true);
+  return product_write(ctx, from->who, req, resp, true);
 }
 
 static int h_update_product(tc_ctx *ctx, const tc__api_caller *from,
                             const cJSON *req, cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
-  return product_write(ctx, req, resp, false);
+  return product_write(ctx, from->who, req, resp, false);
 }
 
-static int status_call(tc_ctx *ctx, const cJSON *req, cJSON *resp,
-                       tc_catalog_status to) {
+static int status_call(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
+                       cJSON *resp, tc_catalog_status to) {
   const char *id = tc__json_str(req, "id", "");
   int rc = tc_catalog_product_set_status(
-      ctx, id, to, tc__json_int(req, "expected_version", 0));
-  return rc ? rc : respond_product(ctx, id, true, resp);
+      ctx, who, id, to, tc__json_int(req, "expected_version", 0));
+  return rc ? rc : respond_product(ctx, who, id, resp);
 }
 
-static int h_publish(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                     cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
-  return status_call(ctx, req, resp, TC_CATALOG_PUBLISHED);
+static int h_publish_product(tc_ctx *ctx, const tc__api_caller *from,
+                             const cJSON *req, cJSON *resp) {
+  return status_call(ctx, from->who, req, resp, TC_CATALOG_PUBLISHED);
 }
 
-static int h_archive(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                     cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
-  return status_call(ctx, req, resp, TC_CATALOG_ARCHIVED);
+static int h_archive_product(tc_ctx *ctx, const tc__api_caller *from,
+                             const cJSON *req, cJSON *resp) {
+  return status_call(ctx, from->who, req, resp, TC_CATALOG_ARCHIVED);
 }
 
-static int h_set_status(tc_ctx *ctx, const tc__api_caller *from,
-                        const cJSON *req, cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+static int h_set_product_status(tc_ctx *ctx, const tc__api_caller *from,
+                                const cJSON *req, cJSON *resp) {
   tc_catalog_status to;
   if (tc_catalog_status_parse(&to, tc__json_str(req, "status", "")) != TC_OK)
     return tc__seterr(ctx, TC_EINVAL, "status",
                       "status must be draft, published or archived");
-  return status_call(ctx, req, resp, to);
+  return status_call(ctx, from->who, req, resp, to);
 }
 
 static int h_get_product(tc_ctx *ctx, const tc__api_caller *from,
@@ -239,14 +220,13 @@ static int h_get_product(tc_ctx *ctx, const tc__api_caller *from,
     return tc__seterr(ctx, TC_EINVAL, "id", "id is not a valid id");
   if (slug && tc_catalog_slug_check(slug) != TC_OK)
     return tc__seterr(ctx, TC_EINVAL, "slug", "slug is not a valid slug");
-  return respond_product(ctx, id ? id : slug, sees_all(who), resp);
+  return respond_product(ctx, who, id ? id : slug, resp);
 }
 
 static int h_list_products(tc_ctx *ctx, const tc__api_caller *from,
                            const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   tc_catalog_query q = TC_CATALOG_QUERY_INIT;
-  q.flags = sees_all(who) ? TC_CATALOG_ALL : 0;
   const char *status = tc__json_str(req, "status", NULL);
   if (status) {
     tc_catalog_status st;
@@ -270,7 +250,7 @@ static int h_list_products(tc_ctx *ctx, const tc__api_caller *from,
   q.limit = (uint32_t)tc__json_int(req, "limit", 0);
   q.cursor = tc__json_str(req, "cursor", NULL);
   tc_catalog_page *page = NULL;
-  int rc = tc_catalog_product_list(&page, ctx, &q);
+  int rc = tc_catalog_product_list(&page, ctx, who, &q);
   if (rc) return rc;
   cJSON *items = cJSON_AddArrayToObject(resp, "items");
   bool ok = items != NULL;
@@ -281,7 +261,7 @@ static int h_list_products(tc_ctx *ctx, const tc__api_caller *from,
                                                      page->next_cursor) != NULL
                            : cJSON_AddNullToObject(resp, "next_cursor") != NULL;
   tc_catalog_page_free(ctx, page);
-  return ok ? TC_OK : cat__oom(ctx);
+  return ok ? TC_OK : tc__oom(ctx);
 }
 
 /* ---- variants and prices
@@ -299,10 +279,11 @@ static int variant_input(tc_ctx *ctx, const cJSON *req,
   return rc;
 }
 
-static int respond_variant(tc_ctx *ctx, const char *product_id,
-                           const char *variant_id, cJSON *resp) {
+static int respond_variant(tc_ctx *ctx, const tc_principal *who,
+                           const char *product_id, const char *variant_id,
+                           cJSON *resp) {
   tc_catalog_product *p = NULL;
-  int rc = tc_catalog_product_get(&p, ctx, product_id, TC_CATALOG_ALL);
+  int rc = tc_catalog_product_get(&p, ctx, who, product_id);
   if (rc) return rc;
   bool ok = false;
   for (size_t i = 0; i < p->variant_count; i++)
@@ -310,51 +291,38 @@ static int respond_variant(tc_ctx *ctx, const char *product_id,
       ok = add_item(resp, "variant", variant_json(&p->variants[i])) &&
            cJSON_AddStringToObject(resp, "product_id", product_id);
   tc_catalog_product_free(ctx, p);
-  return ok ? TC_OK : cat__oom(ctx);
-}
-
-static int copy_first(const tc_value *c, size_t n, void *payload) {
-  if (n < 1) return TC_ECORRUPT;
-  tc__col_copy(payload, TC_ID_STRLEN + 1, &c[0]);
-  return 0;
+  return ok ? TC_OK : tc__oom(ctx);
 }
 
 static int h_add_variant(tc_ctx *ctx, const tc__api_caller *from,
                          const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  (void)who;
   tc_catalog_variant_input in = TC_CATALOG_VARIANT_INPUT_INIT;
   char *options = NULL;
   int rc = variant_input(ctx, req, &in, &options);
   const char *product_id = tc__json_str(req, "product_id", "");
   tc_id id;
-  if (!rc) rc = tc_catalog_variant_add(&id, ctx, product_id, &in);
+  if (!rc) rc = tc_catalog_variant_add(&id, ctx, who, product_id, &in);
   cJSON_free(options);
-  return rc ? rc : respond_variant(ctx, product_id, id.str, resp);
+  return rc ? rc : respond_variant(ctx, who, product_id, id.str, resp);
 }
 
 static int h_update_variant(tc_ctx *ctx, const tc__api_caller *from,
                             const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  (void)who;
   tc_catalog_variant_input in = TC_CATALOG_VARIANT_INPUT_INIT;
   char *options = NULL;
   int rc = variant_input(ctx, req, &in, &options);
   const char *id = tc__json_str(req, "id", "");
-  if (!rc) rc = tc_catalog_variant_update(ctx, id, &in);
+  tc_id product;
+  if (!rc) rc = tc_catalog_variant_update(&product, ctx, who, id, &in);
   cJSON_free(options);
-  if (rc) return rc;
-  tc_value p[] = {cat__text(id)};
-  char product_id[TC_ID_STRLEN + 1] = "";
-  rc = tc__db_row(ctx, "SELECT product_id FROM catalog_variants WHERE id = ?",
-                  p, 1, copy_first, product_id);
-  return rc ? rc : respond_variant(ctx, product_id, id, resp);
+  return rc ? rc : respond_variant(ctx, who, product.str, id, resp);
 }
 
 static int h_set_price(tc_ctx *ctx, const tc__api_caller *from,
                        const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  (void)who;
   const char *sku = tc__json_str(req, "sku", "");
   const char *currency = tc__json_str(req, "currency", "");
   tc_money price = {tc__json_int(req, "amount", 0), ""};
@@ -366,7 +334,7 @@ static int h_set_price(tc_ctx *ctx, const tc__api_caller *from,
   const cJSON *c = cJSON_GetObjectItemCaseSensitive(req, "compare_at");
   bool has_cmp = c && !cJSON_IsNull(c);
   if (has_cmp) cmp.amount = tc__json_int(req, "compare_at", 0);
-  int rc = tc_catalog_price_set(ctx, sku, &price, has_cmp ? &cmp : NULL);
+  int rc = tc_catalog_price_set(ctx, who, sku, &price, has_cmp ? &cmp : NULL);
   if (rc) return rc;
   bool ok = cJSON_AddStringToObject(resp, "sku", sku) &&
             cJSON_AddStringToObject(resp, "currency", currency) &&
@@ -374,7 +342,7 @@ static int h_set_price(tc_ctx *ctx, const tc__api_caller *from,
             (has_cmp ? cJSON_AddNumberToObject(resp, "compare_at",
                                                (double)cmp.amount) != NULL
                      : cJSON_AddNullToObject(resp, "compare_at") != NULL);
-  return ok ? TC_OK : cat__oom(ctx);
+  return ok ? TC_OK : tc__oom(ctx);
 }
 
 /* ---- categories
@@ -405,15 +373,15 @@ static int category_cb(const tc_catalog_category *c, void *payload) {
  * category list is small and this is an admin write's answer). */
 static int respond_category(tc_ctx *ctx, const char *id, cJSON *resp) {
   cJSON *arr = cJSON_CreateArray();
-  if (!arr) return cat__oom(ctx);
+  if (!arr) return tc__oom(ctx);
   cat_list l = {arr, id, false};
   int rc = tc_catalog_category_list(ctx, NULL, true, category_cb, &l);
-  if (!rc && l.failed) rc = cat__oom(ctx);
+  if (!rc && l.failed) rc = tc__oom(ctx);
   if (!rc && !arr->child)
     rc = tc__seterr(ctx, TC_ENOTFOUND, "id", "no category %s", id);
   if (!rc) {
     cJSON *one = cJSON_DetachItemFromArray(arr, 0);
-    if (!add_item(resp, "category", one)) rc = cat__oom(ctx);
+    if (!add_item(resp, "category", one)) rc = tc__oom(ctx);
   }
   cJSON_Delete(arr);
   return rc;
@@ -422,251 +390,200 @@ static int respond_category(tc_ctx *ctx, const char *id, cJSON *resp) {
 static int h_create_category(tc_ctx *ctx, const tc__api_caller *from,
                              const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  (void)who;
   tc_id id;
-  int rc =
-      tc_catalog_category_create(&id, ctx, tc__json_str(req, "parent_id", NULL),
-                                 tc__json_str(req, "name", ""));
+  int rc = tc_catalog_category_create(&id, ctx, who,
+                                      tc__json_str(req, "parent_id", NULL),
+                                      tc__json_str(req, "name", ""));
   return rc ? rc : respond_category(ctx, id.str, resp);
 }
 
 static int h_update_category(tc_ctx *ctx, const tc__api_caller *from,
                              const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  (void)who;
   const char *id = tc__json_str(req, "id", "");
-  const char *name = tc__json_str(req, "name", NULL);
-  const char *parent = tc__json_str(req, "parent_id", NULL);
-  if (!name && !parent)
-    return tc__seterr(ctx, TC_EINVAL, "name",
-                      "give a new name, a new parent_id (\"\" for the top) "
-                      "or both");
-  /* Rename and move together or not at all. */
-  int rc = tc__txn_begin(ctx, TC_TXN_WRITE);
-  if (rc) return rc;
-  if (name) rc = tc_catalog_category_rename(ctx, id, name);
-  if (!rc && parent) rc = tc_catalog_category_move(ctx, id, parent);
-  rc = tc__txn_end(ctx, rc);
+  int rc =
+      tc_catalog_category_update(ctx, who, id, tc__json_str(req, "name", NULL),
+                                 tc__json_str(req, "parent_id", NULL));
   return rc ? rc : respond_category(ctx, id, resp);
 }
 
 static int h_delete_category(tc_ctx *ctx, const tc__api_caller *from,
                              const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  (void)who;
   const char *id = tc__json_str(req, "id", "");
-  int rc = tc_catalog_category_delete(ctx, id);
+  int rc = tc_catalog_category_delete(ctx, who, id);
   if (rc) return rc;
-  return cJSON_AddStringToObject(resp, "deleted", id) ? TC_OK : cat__oom(ctx);
+  return cJSON_AddStringToObject(resp, "deleted", id) ? TC_OK : tc__oom(ctx);
 }
 
 static int h_list_categories(tc_ctx *ctx, const tc__api_caller *from,
                              const cJSON *req, cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+  (void)from;
   cJSON *arr = cJSON_AddArrayToObject(resp, "categories");
-  if (!arr) return cat__oom(ctx);
+  if (!arr) return tc__oom(ctx);
   cat_list l = {arr, NULL, false};
   int rc = tc_catalog_category_list(ctx, tc__json_str(req, "root_id", NULL),
                                     tc__json_bool(req, "descendants", false),
                                     category_cb, &l);
-  if (!rc && l.failed) rc = cat__oom(ctx);
+  if (!rc && l.failed) rc = tc__oom(ctx);
   return rc;
 }
 
 /* ---- declarations
  * ------------------------------------------------------------ */
 
-#define F_ID(name, flags, doc) \
-  { name, TC__F_STRING, flags, 36, 36, NULL, NULL, doc }
-#define F_VERSION                                                 \
-  {                                                               \
-    "expected_version", TC__F_INT, 0, 0, INT64_MAX, NULL, NULL,   \
-        "fail with conflict unless the record is at this version" \
-  }
-#define F_END \
-  { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+#define F_VERSION                                    \
+  API_INT("expected_version", API_OPT, 0, INT64_MAX, \
+          "fail with conflict unless the record is at this version")
 
 static const tc__field f_string_item[] = {
-    {"", TC__F_STRING, 0, 1, TC_CATALOG_URL_MAX, NULL, NULL, NULL}, F_END};
-static const tc__field f_id_item[] = {
-    {"", TC__F_STRING, 0, 36, 36, NULL, NULL, NULL}, F_END};
+    API_STR("", API_OPT, 1, TC_CATALOG_URL_MAX, NULL), API_END};
+static const tc__field f_id_item[] = {API_ID("", API_OPT, NULL), API_END};
 
-#define PRODUCT_FIELDS(title_flags)                                     \
-  {"title", TC__F_STRING, title_flags,    1, TC_CATALOG_TITLE_MAX,      \
-   NULL,    NULL,         "product title"},                             \
-      {"slug",                                                          \
-       TC__F_STRING,                                                    \
-       0,                                                               \
-       1,                                                               \
-       TC_CATALOG_SLUG_MAX,                                             \
-       NULL,                                                            \
-       NULL,                                                            \
-       "[a-z0-9-]; made from the title when absent"},                   \
-      {"description",       TC__F_STRING, 0,    0,                      \
-       TC_CATALOG_DESC_MAX, NULL,         NULL, "plain text"},          \
-      {"attributes",                                                    \
-       TC__F_OBJECT,                                                    \
-       0,                                                               \
-       0,                                                               \
-       0,                                                               \
-       NULL,                                                            \
-       NULL,                                                            \
-       "flat object of string, number and bool values"},                \
-      {"images",      TC__F_ARRAY,         0, 0, 100, NULL,             \
-       f_string_item, "http(s) image URLs"},                            \
-  {                                                                     \
-    "category_ids", TC__F_ARRAY, 0, 0, TC_CATALOG_CATEGORIES_MAX, NULL, \
-        f_id_item, "categories the product is in"                       \
-  }
+#define PRODUCT_FIELDS(title_flags)                                            \
+  API_STR("title", title_flags, 1, TC_CATALOG_TITLE_MAX, "product title"),     \
+      API_STR("slug", API_OPT, 1, TC_CATALOG_SLUG_MAX,                         \
+              "[a-z0-9-]; made from the title when absent"),                   \
+      API_STR("description", API_OPT, 0, TC_CATALOG_DESC_MAX, "plain text"),   \
+      API_OBJ("attributes", API_OPT, NULL,                                     \
+              "flat object of string, number and bool values"),                \
+      API_ARR("images", API_OPT, 0, 100, f_string_item, "http(s) image URLs"), \
+      API_ARR("category_ids", API_OPT, 0, TC_CATALOG_CATEGORIES_MAX,           \
+              f_id_item, "categories the product is in")
 
-static const tc__field f_create_product[] = {PRODUCT_FIELDS(TC__F_REQUIRED),
-                                             F_END};
+static const tc__field f_create_product[] = {PRODUCT_FIELDS(API_REQ), API_END};
 static const tc__field f_update_product[] = {
-    F_ID("id", TC__F_REQUIRED, "product id"), PRODUCT_FIELDS(0), F_VERSION,
-    F_END};
-static const tc__field f_status[] = {F_ID("id", TC__F_REQUIRED, "product id"),
-                                     F_VERSION, F_END};
+    API_ID("id", API_REQ, "product id"), PRODUCT_FIELDS(API_OPT), F_VERSION,
+    API_END};
+static const tc__field f_status[] = {API_ID("id", API_REQ, "product id"),
+                                     F_VERSION, API_END};
 static const tc__field f_set_status[] = {
-    F_ID("id", TC__F_REQUIRED, "product id"),
-    {"status", TC__F_STRING, TC__F_REQUIRED, 1, 16, NULL, NULL,
-     "draft, published or archived"},
-    F_VERSION,
-    F_END};
+    API_ID("id", API_REQ, "product id"),
+    API_STR("status", API_REQ, 1, 16, "draft, published or archived"),
+    F_VERSION, API_END};
 static const tc__field f_get_product[] = {
-    F_ID("id", 0, "product id (or give slug)"),
-    {"slug", TC__F_STRING, 0, 1, TC_CATALOG_SLUG_MAX, NULL, NULL,
-     "product slug (or give id)"},
-    F_END};
+    API_ID("id", API_OPT, "product id (or give slug)"),
+    API_STR("slug", API_OPT, 1, TC_CATALOG_SLUG_MAX,
+            "product slug (or give id)"),
+    API_END};
 static const tc__field f_list_products[] = {
-    {"status", TC__F_STRING, 0, 1, 16, NULL, NULL, "admin view only"},
-    F_ID("category_id", 0, "only products in this category"),
-    {"descendants", TC__F_BOOL, 0, 0, 0, NULL, NULL,
-     "with category_id: include its subcategories"},
-    {"prefix", TC__F_STRING, 0, 1, TC_CATALOG_TITLE_MAX, NULL, NULL,
-     "title or slug starts with"},
-    {"currency", TC__F_STRING, 0, 3, 3, NULL, NULL, "for the price range"},
-    {"price_min", TC__F_INT, 0, 0, TC_CATALOG_PRICE_MAX, NULL, NULL,
-     "minor units"},
-    {"price_max", TC__F_INT, 0, 0, TC_CATALOG_PRICE_MAX, NULL, NULL,
-     "minor units"},
-    {"order", TC__F_STRING, 0, 1, 16, NULL, NULL, "created (default), title"},
-    {"limit", TC__F_INT, 0, 1, 100, NULL, NULL, "page size, default 20"},
-    {"cursor", TC__F_STRING, 0, 1, 255, NULL, NULL,
-     "next_cursor of the previous page"},
-    F_END};
+    API_STR("status", API_OPT, 1, 16, "admin view only"),
+    API_ID("category_id", API_OPT, "only products in this category"),
+    API_BOOL("descendants", API_OPT,
+             "with category_id: include its subcategories"),
+    API_STR("prefix", API_OPT, 1, TC_CATALOG_TITLE_MAX,
+            "title or slug starts with"),
+    API_STR("currency", API_OPT, 3, 3, "for the price range"),
+    API_INT("price_min", API_OPT, 0, TC_CATALOG_PRICE_MAX, "minor units"),
+    API_INT("price_max", API_OPT, 0, TC_CATALOG_PRICE_MAX, "minor units"),
+    API_STR("order", API_OPT, 1, 16, "created (default), title"),
+    API_INT("limit", API_OPT, 1, 100, "page size, default 20"),
+    API_STR("cursor", API_OPT, 1, 255, "next_cursor of the previous page"),
+    API_END};
 static const tc__field f_add_variant[] = {
-    F_ID("product_id", TC__F_REQUIRED, "product id"),
-    {"sku", TC__F_STRING, TC__F_REQUIRED, 1, TC_CATALOG_SKU_MAX, NULL, NULL,
-     "[A-Za-z0-9._-], unique"},
-    {"options", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
-     "flat object of strings (size, colour)"},
-    {"active", TC__F_BOOL, 0, 0, 0, NULL, NULL, "default true"},
-    {"weight_grams", TC__F_INT, 0, 0, TC_CATALOG_WEIGHT_MAX, NULL, NULL,
-     "shipping weight"},
-    F_END};
+    API_ID("product_id", API_REQ, "product id"),
+    API_STR("sku", API_REQ, 1, TC_CATALOG_SKU_MAX, "[A-Za-z0-9._-], unique"),
+    API_OBJ("options", API_OPT, NULL, "flat object of strings (size, colour)"),
+    API_BOOL("active", API_OPT, "default true"),
+    API_INT("weight_grams", API_OPT, 0, TC_CATALOG_WEIGHT_MAX,
+            "shipping weight"),
+    API_END};
 static const tc__field f_update_variant[] = {
-    F_ID("id", TC__F_REQUIRED, "variant id"),
-    {"options", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
-     "flat object of strings (size, colour)"},
-    {"active", TC__F_BOOL, 0, 0, 0, NULL, NULL, "sold or not"},
-    {"weight_grams", TC__F_INT, 0, 0, TC_CATALOG_WEIGHT_MAX, NULL, NULL,
-     "shipping weight"},
+    API_ID("id", API_REQ, "variant id"),
+    API_OBJ("options", API_OPT, NULL, "flat object of strings (size, colour)"),
+    API_BOOL("active", API_OPT, "sold or not"),
+    API_INT("weight_grams", API_OPT, 0, TC_CATALOG_WEIGHT_MAX,
+            "shipping weight"),
     F_VERSION,
-    F_END};
+    API_END};
 static const tc__field f_set_price[] = {
-    {"sku", TC__F_STRING, TC__F_REQUIRED, 1, TC_CATALOG_SKU_MAX, NULL, NULL,
-     "variant SKU"},
-    {"currency", TC__F_STRING, TC__F_REQUIRED, 3, 3, NULL, NULL,
-     "ISO 4217 code"},
-    {"amount", TC__F_INT, TC__F_REQUIRED, 0, TC_CATALOG_PRICE_MAX, NULL, NULL,
-     "minor units (cents)"},
-    {"compare_at", TC__F_INT, TC__F_NULLABLE, 0, TC_CATALOG_PRICE_MAX, NULL,
-     NULL, "the \"was\" price, minor units"},
-    F_END};
+    API_STR("sku", API_REQ, 1, TC_CATALOG_SKU_MAX, "variant SKU"),
+    API_STR("currency", API_REQ, 3, 3, "ISO 4217 code"),
+    API_INT("amount", API_REQ, 0, TC_CATALOG_PRICE_MAX, "minor units (cents)"),
+    API_INT("compare_at", API_NULL, 0, TC_CATALOG_PRICE_MAX,
+            "the \"was\" price, minor units"),
+    API_END};
 static const tc__field f_create_category[] = {
-    {"name", TC__F_STRING, TC__F_REQUIRED, 1, TC_CATALOG_NAME_MAX, NULL, NULL,
-     "category name"},
-    F_ID("parent_id", 0, "parent category; absent for a top category"),
-    F_END};
+    API_STR("name", API_REQ, 1, TC_CATALOG_NAME_MAX, "category name"),
+    API_ID("parent_id", API_OPT, "parent category; absent for a top category"),
+    API_END};
 static const tc__field f_update_category[] = {
-    F_ID("id", TC__F_REQUIRED, "category id"),
-    {"name", TC__F_STRING, 0, 1, TC_CATALOG_NAME_MAX, NULL, NULL, "new name"},
-    {"parent_id", TC__F_STRING, 0, 0, 36, NULL, NULL,
-     "new parent; \"\" to make it a top category"},
-    F_END};
+    API_ID("id", API_REQ, "category id"),
+    API_STR("name", API_OPT, 1, TC_CATALOG_NAME_MAX, "new name"),
+    API_STR("parent_id", API_OPT, 0, 36,
+            "new parent; \"\" to make it a top category"),
+    API_END};
 static const tc__field f_delete_category[] = {
-    F_ID("id", TC__F_REQUIRED, "category id (no children, no products)"),
-    F_END};
+    API_ID("id", API_REQ, "category id (no children, no products)"), API_END};
 static const tc__field f_list_categories[] = {
-    F_ID("root_id", 0, "list under this category (absent: whole tree)"),
-    {"descendants", TC__F_BOOL, 0, 0, 0, NULL, NULL,
-     "with root_id: the whole subtree, not only children"},
-    F_END};
+    API_ID("root_id", API_OPT, "list under this category (absent: whole tree)"),
+    API_BOOL("descendants", API_OPT,
+             "with root_id: the whole subtree, not only children"),
+    API_END};
 
 static const tc__field r_product[] = {
-    {"product", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
-     "id, slug, title, description, status, attributes, images, "
-     "category_ids, variants (with prices), version, created_ms, updated_ms"},
-    F_END};
+    API_OBJ("product", API_OPT, NULL,
+            "id, slug, title, description, status, attributes, images, "
+            "category_ids, variants (with prices), version, created_ms, "
+            "updated_ms"),
+    API_END};
 static const tc__field r_list[] = {
-    {"items", TC__F_ARRAY, 0, 0, 0, NULL, NULL, "products (without variants)"},
-    {"next_cursor", TC__F_STRING, TC__F_NULLABLE, 0, 0, NULL, NULL,
-     "null on the last page"},
-    F_END};
+    API_ARR("items", API_OPT, 0, 0, NULL, "products (without variants)"),
+    API_STR("next_cursor", API_NULL, 0, 0, "null on the last page"), API_END};
 static const tc__field r_variant[] = {
-    {"variant", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
-     "id, sku, options, active, weight_grams, version, prices"},
-    F_ID("product_id", 0, "its product"),
-    F_END};
-static const tc__field r_price[] = {
-    {"sku", TC__F_STRING, 0, 0, 0, NULL, NULL, NULL},
-    {"currency", TC__F_STRING, 0, 0, 0, NULL, NULL, NULL},
-    {"amount", TC__F_INT, 0, 0, 0, NULL, NULL, NULL},
-    {"compare_at", TC__F_INT, TC__F_NULLABLE, 0, 0, NULL, NULL, NULL},
-    F_END};
+    API_OBJ("variant", API_OPT, NULL,
+            "id, sku, options, active, weight_grams, version, prices"),
+    API_ID("product_id", API_OPT, "its product"), API_END};
+static const tc__field r_price[] = {API_STR("sku", API_OPT, 0, 0, NULL),
+                                    API_STR("currency", API_OPT, 0, 0, NULL),
+                                    API_INT("amount", API_OPT, 0, 0, NULL),
+                                    API_INT("compare_at", API_NULL, 0, 0, NULL),
+                                    API_END};
 static const tc__field r_category[] = {
-    {"category", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
-     "id, parent_id, name, slug, depth"},
-    F_END};
-static const tc__field r_deleted[] = {F_ID("deleted", 0, "the id"), F_END};
+    API_OBJ("category", API_OPT, NULL, "id, parent_id, name, slug, depth"),
+    API_END};
+static const tc__field r_deleted[] = {API_ID("deleted", API_OPT, "the id"),
+                                      API_END};
 static const tc__field r_categories[] = {
-    {"categories", TC__F_ARRAY, 0, 0, 0, NULL, NULL,
-     "id, parent_id, name, slug, depth; parents before children"},
-    F_END};
+    API_ARR("categories", API_OPT, 0, 0, NULL,
+            "id, parent_id, name, slug, depth; parents before children"),
+    API_END};
 
 static const tc__api_method catalog_methods[] = {
-    {"catalog.create_product", "Create a product (draft)", TC__ACCESS_ADMIN,
-     f_create_product, r_product, h_create_product},
-    {"catalog.update_product", "Change a product's fields", TC__ACCESS_ADMIN,
-     f_update_product, r_product, h_update_product},
-    {"catalog.publish_product", "Publish a product", TC__ACCESS_ADMIN, f_status,
-     r_product, h_publish},
-    {"catalog.archive_product", "Archive a product", TC__ACCESS_ADMIN, f_status,
-     r_product, h_archive},
-    {"catalog.set_product_status",
-     "Move a product to draft, published or archived", TC__ACCESS_ADMIN,
-     f_set_status, r_product, h_set_status},
-    {"catalog.get_product", "Read a product by id or slug", TC__ACCESS_PUBLIC,
-     f_get_product, r_product, h_get_product},
-    {"catalog.list_products", "List products, filtered, a page at a time",
-     TC__ACCESS_PUBLIC, f_list_products, r_list, h_list_products},
-    {"catalog.add_variant", "Add a variant (SKU) to a product",
-     TC__ACCESS_ADMIN, f_add_variant, r_variant, h_add_variant},
-    {"catalog.update_variant", "Change a variant's options, flag or weight",
-     TC__ACCESS_ADMIN, f_update_variant, r_variant, h_update_variant},
-    {"catalog.set_price", "Set a SKU's price in a currency", TC__ACCESS_ADMIN,
-     f_set_price, r_price, h_set_price},
-    {"catalog.create_category", "Create a category", TC__ACCESS_ADMIN,
-     f_create_category, r_category, h_create_category},
-    {"catalog.update_category", "Rename and/or move a category",
-     TC__ACCESS_ADMIN, f_update_category, r_category, h_update_category},
-    {"catalog.delete_category", "Delete an empty category", TC__ACCESS_ADMIN,
-     f_delete_category, r_deleted, h_delete_category},
-    {"catalog.list_categories", "List the category tree", TC__ACCESS_PUBLIC,
-     f_list_categories, r_categories, h_list_categories},
+    API_METHOD("catalog.create_product", "Create a product (draft)",
+               TC__ACCESS_ADMIN, f_create_product, r_product, h_create_product),
+    API_METHOD("catalog.update_product", "Change a product's fields",
+               TC__ACCESS_ADMIN, f_update_product, r_product, h_update_product),
+    API_METHOD("catalog.publish_product", "Publish a product", TC__ACCESS_ADMIN,
+               f_status, r_product, h_publish_product),
+    API_METHOD("catalog.archive_product", "Archive a product", TC__ACCESS_ADMIN,
+               f_status, r_product, h_archive_product),
+    API_METHOD("catalog.set_product_status",
+               "Move a product to draft, published or archived",
+               TC__ACCESS_ADMIN, f_set_status, r_product, h_set_product_status),
+    API_METHOD("catalog.get_product", "Read a product by id or slug",
+               TC__ACCESS_PUBLIC, f_get_product, r_product, h_get_product),
+    API_METHOD("catalog.list_products",
+               "List products, filtered, a page at a time", TC__ACCESS_PUBLIC,
+               f_list_products, r_list, h_list_products),
+    API_METHOD("catalog.add_variant", "Add a variant (SKU) to a product",
+               TC__ACCESS_ADMIN, f_add_variant, r_variant, h_add_variant),
+    API_METHOD("catalog.update_variant",
+               "Change a variant's options, flag or weight", TC__ACCESS_ADMIN,
+               f_update_variant, r_variant, h_update_variant),
+    API_METHOD("catalog.set_price", "Set a SKU's price in a currency",
+               TC__ACCESS_ADMIN, f_set_price, r_price, h_set_price),
+    API_METHOD("catalog.create_category", "Create a category", TC__ACCESS_ADMIN,
+               f_create_category, r_category, h_create_category),
+    API_METHOD("catalog.update_category", "Rename and/or move a category",
+               TC__ACCESS_ADMIN, f_update_category, r_category,
+               h_update_category),
+    API_METHOD("catalog.delete_category", "Delete an empty category",
+               TC__ACCESS_ADMIN, f_delete_category, r_deleted,
+               h_delete_category),
+    API_METHOD("catalog.list_categories", "List the category tree",
+               TC__ACCESS_PUBLIC, f_list_categories, r_categories,
+               h_list_categories),
 };
 
-const tc__api_module tc__api_catalog = {
-    "catalog", catalog_methods,
-    sizeof(catalog_methods) / sizeof(catalog_methods[0])};
+API_MODULE(tc__api_catalog, "catalog", catalog_methods);

@@ -7,7 +7,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "catalog_internal.h"
+#include "core/internal.h"
 #include "techcorp/catalog.h"
 
 /* A text parameter from a pointer or an array (TC_VAL_TEXT warns about
@@ -16,6 +16,23 @@ static inline tc_value cat__text(const char *s) {
   if (!s) return TC_VAL_NULL;
   return (tc_value){TC_VALUE_TEXT, strlen(s), {.s = s}};
 }
+
+/* The policy's answers for the catalog: may who write it (TC_OK, or the
+ * error set), does who see the admin view (drafts, archived, inactive). */
+static inline int cat__may_write(tc_ctx *ctx, const tc_principal *who) {
+  return tc__authorize(ctx, who, "catalog", TC__ACT_WRITE, NULL);
+}
+static inline bool cat__sees_all(const tc_principal *who) {
+  return tc__allowed(who, "catalog", TC__ACT_READ, NULL);
+}
+/* TC_OK when who sees the admin view, else TC_EDENIED (or
+ * TC_EUNAUTHENTICATED) with the message set. */
+static inline int cat__may_read_all(tc_ctx *ctx, const tc_principal *who) {
+  return tc__authorize(ctx, who, "catalog", TC__ACT_READ, NULL);
+}
+
+/* The schema (lib/core/registry.c). */
+extern const tc__schema_module tc__schema_catalog;
 
 /* The options in force for ctx (defaults when never configured). */
 typedef struct cat__opts {
@@ -80,8 +97,9 @@ void cat__prefix_range(const char *prefix, char *hi, size_t size);
 #define CAT__PATH_MAX 1400
 
 /* For tests (SQLite only): the EXPLAIN QUERY PLAN details of the
- * statement tc_catalog_product_list would run for q, one per line. */
-int cat__list_plan(tc_ctx *ctx, const tc_catalog_query *q, char *out,
+ * statement tc_catalog_product_list would run for q, one per line (all:
+ * the admin view). */
+int cat__list_plan(tc_ctx *ctx, const tc_catalog_query *q, bool all, char *out,
                    size_t size);
 
 /* Status names in the store. */

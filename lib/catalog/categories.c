@@ -131,10 +131,12 @@ static int create_in(tc_ctx *ctx, tc_id *out, const char *parent_id,
   return rc;
 }
 
-int tc_catalog_category_create(tc_id *out, tc_ctx *ctx, const char *parent_id,
-                               const char *name) {
+int tc_catalog_category_create(tc_id *out, tc_ctx *ctx, const tc_principal *who,
+                               const char *parent_id, const char *name) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = cat__may_write(ctx, who);
+  if (arc) return arc;
   if (!out) return tc__seterr(ctx, TC_EINVAL, "out", "out is NULL");
   char slug[TC_CATALOG_SLUG_MAX + 1];
   int rc = check_name(ctx, name, slug, sizeof(slug));
@@ -161,9 +163,12 @@ static int rename_in(tc_ctx *ctx, const char *id, const char *name,
                           name, r.path);
 }
 
-int tc_catalog_category_rename(tc_ctx *ctx, const char *id, const char *name) {
+int tc_catalog_category_rename(tc_ctx *ctx, const tc_principal *who,
+                               const char *id, const char *name) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = cat__may_write(ctx, who);
+  if (arc) return arc;
   char slug[TC_CATALOG_SLUG_MAX + 1];
   int rc = check_name(ctx, name, slug, sizeof(slug));
   if (rc) return rc;
@@ -242,14 +247,45 @@ static int move_in(tc_ctx *ctx, const char *id, const char *new_parent) {
                           s.name, new_path);
 }
 
-int tc_catalog_category_move(tc_ctx *ctx, const char *id,
-                             const char *new_parent_id) {
+int tc_catalog_category_move(tc_ctx *ctx, const tc_principal *who,
+                             const char *id, const char *new_parent_id) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = cat__may_write(ctx, who);
+  if (arc) return arc;
   int rc;
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
   rc = move_in(ctx, id, new_parent_id ? new_parent_id : "");
   return tc__txn_end(ctx, rc);
+}
+
+static int update_in(tc_ctx *ctx, const char *id, const char *name,
+                     const char *new_parent) {
+  int rc = TC_OK;
+  if (name) {
+    char slug[TC_CATALOG_SLUG_MAX + 1];
+    rc = check_name(ctx, name, slug, sizeof(slug));
+    if (!rc) rc = rename_in(ctx, id, name, slug);
+  }
+  if (!rc && new_parent) rc = move_in(ctx, id, new_parent);
+  return rc;
+}
+
+int tc_catalog_category_update(tc_ctx *ctx, const tc_principal *who,
+                               const char *id, const char *name,
+                               const char *new_parent_id) {
+  if (!ctx) return TC_EINVAL;
+  tc__clearerr(ctx);
+  int arc = cat__may_write(ctx, who);
+  if (arc) return arc;
+  if (!name && !new_parent_id)
+    return tc__seterr(ctx, TC_EINVAL, "name",
+                      "give a new name, a new parent_id (\"\" for the top) "
+                      "or both");
+  /* Rename and move together or not at all. */
+  int rc;
+  if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
+  return tc__txn_end(ctx, update_in(ctx, id, name, new_parent_id));
 }
 
 static int delete_in(tc_ctx *ctx, const char *id) {
@@ -283,9 +319,12 @@ static int delete_in(tc_ctx *ctx, const char *id) {
                           NULL, r.path);
 }
 
-int tc_catalog_category_delete(tc_ctx *ctx, const char *id) {
+int tc_catalog_category_delete(tc_ctx *ctx, const tc_principal *who,
+                               const char *id) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = cat__may_write(ctx, who);
+  if (arc) return arc;
   int rc;
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
   return tc__txn_end(ctx, delete_in(ctx, id));

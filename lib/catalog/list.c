@@ -149,11 +149,10 @@ typedef struct {
   cursor cur;
 } built;
 
-static int build(tc_ctx *ctx, const tc_catalog_query *q, built *b,
+static int build(tc_ctx *ctx, const tc_catalog_query *q, bool all, built *b,
                  bool *empty) {
   char *sql = b->sql;
   params *pp = &b->p;
-  bool all = (q->flags & TC_CATALOG_ALL) != 0;
   char kind = q->order == TC_CATALOG_ORDER_TITLE ? 't' : 'c';
   b->kind = kind;
   cursor *cur = &b->cur;
@@ -252,12 +251,12 @@ static int build(tc_ctx *ctx, const tc_catalog_query *q, built *b,
 
 static int run(tc_ctx *ctx, const built *b, tc_catalog_page *page);
 
-static int list_in(tc_ctx *ctx, const tc_catalog_query *q,
+static int list_in(tc_ctx *ctx, const tc_catalog_query *q, bool all,
                    tc_catalog_page *page) {
   built *b = tc__malloc(ctx, sizeof(*b));
   if (!b) return cat__oom(ctx);
   bool empty = false;
-  int rc = build(ctx, q, b, &empty);
+  int rc = build(ctx, q, all, b, &empty);
   if (!rc && !empty) rc = run(ctx, b, page);
   tc__free(ctx, b);
   return rc;
@@ -284,6 +283,7 @@ static int run(tc_ctx *ctx, const built *b, tc_catalog_page *page) {
 }
 
 int tc_catalog_product_list(tc_catalog_page **out, tc_ctx *ctx,
+                            const tc_principal *who,
                             const tc_catalog_query *q) {
   if (out) *out = NULL;
   if (!ctx) return TC_EINVAL;
@@ -293,7 +293,7 @@ int tc_catalog_product_list(tc_catalog_page **out, tc_ctx *ctx,
   if (rc) return rc;
   tc_catalog_page *page = tc__calloc(ctx, 1, sizeof(*page));
   if (!page) return cat__oom(ctx);
-  rc = list_in(ctx, q, page);
+  rc = list_in(ctx, q, cat__sees_all(who), page);
   if (rc) {
     tc_catalog_page_free(ctx, page);
     return rc;
@@ -317,7 +317,7 @@ static int plan_row(const tc_value *c, size_t n, void *payload) {
   return 0;
 }
 
-int cat__list_plan(tc_ctx *ctx, const tc_catalog_query *q, char *out,
+int cat__list_plan(tc_ctx *ctx, const tc_catalog_query *q, bool all, char *out,
                    size_t size) {
   if (!size) return TC_EINVAL;
   out[0] = '\0';
@@ -326,7 +326,7 @@ int cat__list_plan(tc_ctx *ctx, const tc_catalog_query *q, char *out,
   built *b = tc__malloc(ctx, sizeof(*b));
   if (!b) return cat__oom(ctx);
   bool empty = false;
-  rc = build(ctx, q, b, &empty);
+  rc = build(ctx, q, all, b, &empty);
   char sql[2100];
   snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", b->sql);
   plan_state s = {out, size, 0};

@@ -1,6 +1,7 @@
 /*
- * lib/catalog/lookup.c - what other modules ask of the catalog (see
- * catalog_internal.h): a SKU's product and display title, its price.
+ * lib/catalog/lookup.c - what other modules ask of the catalog (the
+ * lookups of techcorp/catalog.h): a SKU's product and display title, its
+ * price.
  */
 #include <stdio.h>
 
@@ -32,7 +33,7 @@ static void display_title(char *dst, size_t size, const char *title,
 #define SKU_COLS \
   "v.sku, v.product_id, v.id, p.title, v.options, p.status, v.active"
 
-static void info_from_row(tc__sku_info *out, const tc_value *c) {
+static void info_from_row(tc_catalog_sku_info *out, const tc_value *c) {
   memset(out, 0, sizeof(*out));
   tc__col_copy(out->sku, sizeof(out->sku), &c[0]);
   tc__col_copy(out->product_id, sizeof(out->product_id), &c[1]);
@@ -49,12 +50,15 @@ static int info_row(const tc_value *c, size_t n, void *payload) {
   return 0;
 }
 
-int tc__catalog_sku_lookup(tc_ctx *ctx, const char *sku, tc__sku_info *out) {
+int tc_catalog_sku_lookup(tc_catalog_sku_info *out, tc_ctx *ctx,
+                          const tc_principal *who, const char *sku) {
+  if (!ctx) return TC_EINVAL;
+  tc__clearerr(ctx);
   if (!out) return tc__seterr(ctx, TC_EINVAL, "out", "out is NULL");
   if (tc_catalog_sku_check(sku) != TC_OK)
     return tc__seterr(ctx, TC_ENOTFOUND, "sku", "no SKU \"%.64s\"",
                       sku ? sku : "");
-  tc__sku_info tmp;
+  tc_catalog_sku_info tmp;
   tc_value p[] = {cat__text(sku)};
   int rc = tc__db_row(ctx,
                       "SELECT " SKU_COLS
@@ -62,7 +66,8 @@ int tc__catalog_sku_lookup(tc_ctx *ctx, const char *sku, tc__sku_info *out) {
                       " JOIN catalog_products p ON p.id = v.product_id"
                       " WHERE v.sku = ?",
                       p, 1, info_row, &tmp);
-  if (rc == TC_ENOTFOUND)
+  /* Outside the admin view what is not for sale does not exist. */
+  if (rc == TC_ENOTFOUND || (!rc && !tmp.published && !cat__sees_all(who)))
     return tc__seterr(ctx, TC_ENOTFOUND, "sku", "no SKU %s", sku);
   if (!rc) *out = tmp;
   return rc;
@@ -76,8 +81,10 @@ static int price_row(const tc_value *c, size_t n, void *payload) {
   return 0;
 }
 
-int tc__catalog_sku_price(tc_ctx *ctx, const char *sku, const char *currency,
-                          tc_money *out) {
+int tc_catalog_sku_price(tc_money *out, tc_ctx *ctx, const tc_principal *who,
+                         const char *sku, const char *currency) {
+  if (!ctx) return TC_EINVAL;
+  tc__clearerr(ctx);
   if (!out) return tc__seterr(ctx, TC_EINVAL, "out", "out is NULL");
   if (tc_catalog_sku_check(sku) != TC_OK)
     return tc__seterr(ctx, TC_ENOTFOUND, "sku", "no SKU \"%.64s\"",
@@ -85,6 +92,11 @@ int tc__catalog_sku_price(tc_ctx *ctx, const char *sku, const char *currency,
   if (!currency || tc_currency_check(currency) != TC_OK)
     return tc__seterr(ctx, TC_EINVAL, "currency",
                       "currency must be an ISO 4217 code");
+  if (!cat__sees_all(who)) {
+    tc_catalog_sku_info info;
+    int rc = tc_catalog_sku_lookup(&info, ctx, who, sku);
+    if (rc) return rc;
+  }
   tc_money m;
   tc_value p[] = {cat__text(currency), cat__text(sku)};
   int rc = tc__db_row(ctx,
@@ -105,14 +117,16 @@ int tc__catalog_sku_price(tc_ctx *ctx, const char *sku, const char *currency,
 typedef struct {
   const char *const *skus;
   size_t n;
-  tc__sku_price_info *out;
+  tc_catalog_sku_price_info *out;
+  bool all; /* the admin view */
 } batch_state;
 
 static int batch_row(const tc_value *c, size_t ncols, void *payload) {
   batch_state *s = payload;
   if (ncols < 9) return TC_ECORRUPT;
-  tc__sku_info info;
+  tc_catalog_sku_info info;
   info_from_row(&info, c);
+  if (!info.published && !s->all) return 0;
   for (size_t i = 0; i < s->n; i++) {
     if (strcmp(s->skus[i], info.sku) != 0) continue;
     s->out[i].found = true;
@@ -129,23 +143,26 @@ static int batch_row(const tc_value *c, size_t ncols, void *payload) {
 /* Statements come in a few sizes (padded by repeating the last SKU) so
  * the store's statement cache holds five texts, not a hundred. */
 static size_t bucket(size_t n) {
-  static const size_t sizes[] = {1, 4, 16, 48, TC__CATALOG_BATCH_MAX};
+  static const size_t sizes[] = {1, 4, 16, 48, TC_CATALOG_BATCH_MAX};
   for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
     if (n <= sizes[i]) return sizes[i];
-  return TC__CATALOG_BATCH_MAX;
+  return TC_CATALOG_BATCH_MAX;
 }
 
-int tc__catalog_skus_lookup(tc_ctx *ctx, const char *const *skus, size_t n,
-                            const char *currency, tc__sku_price_info *out) {
-  if (!out || (n && !skus) || n > TC__CATALOG_BATCH_MAX)
+int tc_catalog_skus_lookup(tc_catalog_sku_price_info *out, tc_ctx *ctx,
+                           const tc_principal *who, const char *const *skus,
+                           size_t n, const char *currency) {
+  if (!ctx) return TC_EINVAL;
+  tc__clearerr(ctx);
+  if (!out || (n && !skus) || n > TC_CATALOG_BATCH_MAX)
     return tc__seterr(ctx, TC_EINVAL, "skus", "skus must hold 0..%d SKUs",
-                      TC__CATALOG_BATCH_MAX);
+                      TC_CATALOG_BATCH_MAX);
   if (currency && tc_currency_check(currency) != TC_OK)
     return tc__seterr(ctx, TC_EINVAL, "currency",
                       "currency must be an ISO 4217 code");
   memset(out, 0, n * sizeof(*out));
   /* Malformed SKUs cannot exist: leave them out of the query. */
-  const char *valid[TC__CATALOG_BATCH_MAX];
+  const char *valid[TC_CATALOG_BATCH_MAX];
   size_t nv = 0;
   for (size_t i = 0; i < n; i++)
     if (tc_catalog_sku_check(skus[i]) == TC_OK) valid[nv++] = skus[i];
@@ -162,10 +179,10 @@ int tc__catalog_skus_lookup(tc_ctx *ctx, const char *const *skus, size_t n,
   for (size_t i = 1; i < b; i++)
     len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", ?");
   snprintf(sql + len, sizeof(sql) - len, ")");
-  tc_value params[TC__CATALOG_BATCH_MAX + 1];
+  tc_value params[TC_CATALOG_BATCH_MAX + 1];
   params[0] = cat__text(currency ? currency : "");
   for (size_t i = 0; i < b; i++)
     params[i + 1] = cat__text(valid[i < nv ? i : nv - 1]);
-  batch_state s = {skus, n, out};
+  batch_state s = {skus, n, out, cat__sees_all(who)};
   return tc__db_exec(ctx, sql, params, b + 1, batch_row, &s, NULL);
 }

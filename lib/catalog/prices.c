@@ -105,10 +105,12 @@ static int set_in(tc_ctx *ctx, const char *sku, const char *currency,
   return record(ctx, sku, currency, &cur, amount, compare_at);
 }
 
-int tc_catalog_price_set(tc_ctx *ctx, const char *sku, const tc_money *price,
-                         const tc_money *compare_at) {
+int tc_catalog_price_set(tc_ctx *ctx, const tc_principal *who, const char *sku,
+                         const tc_money *price, const tc_money *compare_at) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = cat__may_write(ctx, who);
+  if (arc) return arc;
   int rc = cat__check_sku(ctx, "sku", sku);
   if (rc) return rc;
   if (!price) return tc__seterr(ctx, TC_EINVAL, "amount", "price is NULL");
@@ -149,10 +151,12 @@ static int remove_in(tc_ctx *ctx, const char *sku, const char *currency) {
   return record(ctx, sku, currency, &cur, -1, -1);
 }
 
-int tc_catalog_price_remove(tc_ctx *ctx, const char *sku,
-                            const char *currency) {
+int tc_catalog_price_remove(tc_ctx *ctx, const tc_principal *who,
+                            const char *sku, const char *currency) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = cat__may_write(ctx, who);
+  if (arc) return arc;
   int rc = cat__check_sku(ctx, "sku", sku);
   if (!rc) rc = check_currency(ctx, "currency", currency);
   if (rc) return rc;
@@ -177,10 +181,13 @@ static int history_row(const tc_value *c, size_t n, void *payload) {
   return s->cb(&ch, s->payload) ? TC_STORE_STOP : 0;
 }
 
-int tc_catalog_price_history(tc_ctx *ctx, const char *sku, const char *currency,
+int tc_catalog_price_history(tc_ctx *ctx, const tc_principal *who,
+                             const char *sku, const char *currency,
                              tc_catalog_price_change_cb cb, void *payload) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = cat__may_read_all(ctx, who);
+  if (arc) return arc;
   int rc = cat__check_sku(ctx, "sku", sku);
   if (!rc && currency) rc = check_currency(ctx, "currency", currency);
   if (!rc && !cb) rc = tc__seterr(ctx, TC_EINVAL, "cb", "cb is NULL");

@@ -181,7 +181,7 @@ static int get_in(tc_ctx *ctx, tc_catalog_product *p, const char *key,
 }
 
 int tc_catalog_product_get(tc_catalog_product **out, tc_ctx *ctx,
-                           const char *id_or_slug, unsigned flags) {
+                           const tc_principal *who, const char *id_or_slug) {
   if (out) *out = NULL;
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
@@ -195,7 +195,7 @@ int tc_catalog_product_get(tc_catalog_product **out, tc_ctx *ctx,
   /* One read transaction: the product and its variants are one snapshot. */
   int rc = tc__txn_begin(ctx, TC_TXN_READ);
   if (!rc) {
-    rc = get_in(ctx, p, id_or_slug, by_id, (flags & TC_CATALOG_ALL) != 0);
+    rc = get_in(ctx, p, id_or_slug, by_id, cat__sees_all(who));
     rc = tc__txn_end(ctx, rc);
   }
   if (rc) {
@@ -366,10 +366,12 @@ static int create_in(tc_ctx *ctx, tc_id *out,
   return rc;
 }
 
-int tc_catalog_product_create(tc_id *out, tc_ctx *ctx,
+int tc_catalog_product_create(tc_id *out, tc_ctx *ctx, const tc_principal *who,
                               const tc_catalog_product_input *in) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = cat__may_write(ctx, who);
+  if (arc) return arc;
   if (!out) return tc__seterr(ctx, TC_EINVAL, "out", "out is NULL");
   checked_input c;
   int rc = check_input(ctx, in, true, &c);
@@ -489,10 +491,13 @@ static int update_in(tc_ctx *ctx, const char *id,
   return update_event(ctx, id, in);
 }
 
-int tc_catalog_product_update(tc_ctx *ctx, const char *product_id,
+int tc_catalog_product_update(tc_ctx *ctx, const tc_principal *who,
+                              const char *product_id,
                               const tc_catalog_product_input *in) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = cat__may_write(ctx, who);
+  if (arc) return arc;
   checked_input c;
   int rc = check_input(ctx, in, false, &c);
   if (!rc && !(rc = tc__txn_begin(ctx, TC_TXN_WRITE)))
@@ -565,11 +570,13 @@ static int status_in(tc_ctx *ctx, const char *id, tc_catalog_status to,
   return rc;
 }
 
-int tc_catalog_product_set_status(tc_ctx *ctx, const char *product_id,
-                                  tc_catalog_status to,
+int tc_catalog_product_set_status(tc_ctx *ctx, const tc_principal *who,
+                                  const char *product_id, tc_catalog_status to,
                                   int64_t expected_version) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = cat__may_write(ctx, who);
+  if (arc) return arc;
   if ((int)to < TC_CATALOG_DRAFT || (int)to > TC_CATALOG_ARCHIVED)
     return tc__seterr(ctx, TC_EINVAL, "status",
                       "status must be draft, published or archived");
@@ -581,14 +588,16 @@ int tc_catalog_product_set_status(tc_ctx *ctx, const char *product_id,
   return tc__txn_end(ctx, status_in(ctx, product_id, to, expected_version));
 }
 
-int tc_catalog_product_publish(tc_ctx *ctx, const char *product_id,
+int tc_catalog_product_publish(tc_ctx *ctx, const tc_principal *who,
+                               const char *product_id,
                                int64_t expected_version) {
-  return tc_catalog_product_set_status(ctx, product_id, TC_CATALOG_PUBLISHED,
-                                       expected_version);
+  return tc_catalog_product_set_status(ctx, who, product_id,
+                                       TC_CATALOG_PUBLISHED, expected_version);
 }
 
-int tc_catalog_product_archive(tc_ctx *ctx, const char *product_id,
+int tc_catalog_product_archive(tc_ctx *ctx, const tc_principal *who,
+                               const char *product_id,
                                int64_t expected_version) {
-  return tc_catalog_product_set_status(ctx, product_id, TC_CATALOG_ARCHIVED,
-                                       expected_version);
+  return tc_catalog_product_set_status(ctx, who, product_id,
+                                       TC_CATALOG_ARCHIVED, expected_version);
 }

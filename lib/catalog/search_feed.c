@@ -1,6 +1,6 @@
 /*
  * lib/catalog/search_feed.c - products as documents for the search index
- * (tc__catalog_for_each_product, tc__catalog_product_doc).
+ * (tc_catalog_for_each_product, tc_catalog_product_doc).
  *
  * Products are read in pages by id; each page costs four queries (the
  * products, then the SKUs, category links and lowest prices of the id
@@ -241,7 +241,7 @@ static int add_cat(feed *f, const feed_cat *k) {
   return TC_OK;
 }
 
-static int feed_emit(feed *f, const feed_prod *p, tc__product_doc_cb cb,
+static int feed_emit(feed *f, const feed_prod *p, tc_catalog_product_doc_cb cb,
                      void *payload) {
   f->nids = 0;
   int rc = TC_OK;
@@ -266,7 +266,7 @@ static int feed_emit(feed *f, const feed_prod *p, tc__product_doc_cb cb,
     }
   }
   if (rc) return rc;
-  tc__product_doc d = {0};
+  tc_catalog_product_doc d = {0};
   d.id = p->id;
   d.title = p->title;
   d.slug = p->slug;
@@ -300,11 +300,17 @@ static int feed_fail(tc_ctx *ctx, int rc) {
   return rc;
 }
 
-int tc__catalog_for_each_product(tc_ctx *ctx, bool published_only,
-                                 tc__product_doc_cb cb, void *payload) {
+int tc_catalog_for_each_product(tc_ctx *ctx, const tc_principal *who,
+                                bool published_only,
+                                tc_catalog_product_doc_cb cb, void *payload) {
+  if (!ctx) return TC_EINVAL;
+  tc__clearerr(ctx);
+  int rc = cat__may_read_all(ctx, who);
+  if (rc) return rc;
+  if (!cb) return tc__seterr(ctx, TC_EINVAL, "cb", "cb is NULL");
   feed f = {0};
   f.ctx = ctx;
-  int rc = tc__txn_begin(ctx, TC_TXN_READ);
+  rc = tc__txn_begin(ctx, TC_TXN_READ);
   if (rc) return rc;
   rc = feed_load_cats(&f);
   char after[TC_ID_STRLEN + 1] = "";
@@ -330,11 +336,17 @@ int tc__catalog_for_each_product(tc_ctx *ctx, bool published_only,
   return tc__txn_end(ctx, feed_fail(ctx, rc));
 }
 
-int tc__catalog_product_doc(tc_ctx *ctx, const char *product_id,
-                            tc__product_doc_cb cb, void *payload) {
+int tc_catalog_product_doc_get(tc_ctx *ctx, const tc_principal *who,
+                               const char *product_id,
+                               tc_catalog_product_doc_cb cb, void *payload) {
+  if (!ctx) return TC_EINVAL;
+  tc__clearerr(ctx);
+  int rc = cat__may_read_all(ctx, who);
+  if (rc) return rc;
+  if (!cb) return tc__seterr(ctx, TC_EINVAL, "cb", "cb is NULL");
   feed f = {0};
   f.ctx = ctx;
-  int rc = tc__txn_begin(ctx, TC_TXN_READ);
+  rc = tc__txn_begin(ctx, TC_TXN_READ);
   if (rc) return rc;
   tc_value p[] = {cat__text(product_id)};
   rc = tc__db_exec(ctx,

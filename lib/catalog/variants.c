@@ -2,6 +2,8 @@
  * lib/catalog/variants.c - variants (SKUs) of a product: add, change.
  * The SKU is fixed once given: stock, carts and orders refer to it.
  */
+#include <stdio.h>
+
 #include "catalog_priv.h"
 
 static int check_variant(tc_ctx *ctx, const tc_catalog_variant_input *in,
@@ -114,10 +116,13 @@ static int add_in(tc_ctx *ctx, tc_id *out, const char *product_id,
   return rc;
 }
 
-int tc_catalog_variant_add(tc_id *out, tc_ctx *ctx, const char *product_id,
+int tc_catalog_variant_add(tc_id *out, tc_ctx *ctx, const tc_principal *who,
+                           const char *product_id,
                            const tc_catalog_variant_input *in) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = cat__may_write(ctx, who);
+  if (arc) return arc;
   if (!out) return tc__seterr(ctx, TC_EINVAL, "out", "out is NULL");
   int rc = cat__check_id(ctx, "product_id", product_id);
   if (rc) return rc;
@@ -144,7 +149,7 @@ static int variant_head_row(const tc_value *c, size_t n, void *payload) {
   return 0;
 }
 
-static int update_in(tc_ctx *ctx, const char *id,
+static int update_in(tc_ctx *ctx, tc_id *product_out, const char *id,
                      const tc_catalog_variant_input *in, const char *options) {
   variant_head h;
   tc_value p[] = {cat__text(id)};
@@ -183,19 +188,25 @@ static int update_in(tc_ctx *ctx, const char *id,
   if (changes != 1)
     return tc__seterr(ctx, TC_ECONFLICT, "expected_version",
                       "variant %s changed meanwhile; read it again", id);
+  if (product_out)
+    snprintf(product_out->str, sizeof(product_out->str), "%s", h.product_id);
   return variant_event(ctx, "catalog.variant_updated", h.product_id, id, h.sku);
 }
 
-int tc_catalog_variant_update(tc_ctx *ctx, const char *variant_id,
+int tc_catalog_variant_update(tc_id *product_out, tc_ctx *ctx,
+                              const tc_principal *who, const char *variant_id,
                               const tc_catalog_variant_input *in) {
+  if (product_out) memset(product_out, 0, sizeof(*product_out));
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = cat__may_write(ctx, who);
+  if (arc) return arc;
   int rc = cat__check_id(ctx, "variant_id", variant_id);
   if (rc) return rc;
   char *options = NULL;
   rc = check_variant(ctx, in, false, &options);
   if (!rc && !(rc = tc__txn_begin(ctx, TC_TXN_WRITE)))
-    rc = tc__txn_end(ctx, update_in(ctx, variant_id, in, options));
+    rc = tc__txn_end(ctx, update_in(ctx, product_out, variant_id, in, options));
   cJSON_free(options);
   return rc;
 }

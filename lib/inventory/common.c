@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "catalog/catalog_internal.h"
+#include "techcorp/catalog.h"
 #include "inventory_internal.h"
 
 #define INV_DEFAULT_TTL_MS (15 * 60 * 1000)
@@ -107,8 +107,8 @@ int tc__inv_check_wh(tc_ctx *ctx, const char *field, const char *code) {
 }
 
 int tc__inv_sku_known(tc_ctx *ctx, const char *sku) {
-  tc__sku_info info;
-  int rc = tc__catalog_sku_lookup(ctx, sku, &info);
+  tc_catalog_sku_info info;
+  int rc = tc_catalog_sku_lookup(&info, ctx, &tc__system_principal, sku);
   if (rc == TC_ENOTFOUND)
     return tc__seterr(ctx, TC_ENOTFOUND, "sku", "unknown SKU '%s'", sku);
   return rc;

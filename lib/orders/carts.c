@@ -10,7 +10,7 @@
  */
 #include <sodium.h>
 
-#include "catalog/catalog_internal.h"
+#include "techcorp/catalog.h"
 #include "orders_priv.h"
 
 #define CART_COLS \
@@ -304,12 +304,16 @@ static int set_line(tc_ctx *ctx, const tc_principal *who, const char *token,
                       TC_ORDERS_MAX_QTY);
   ord_cart_row row;
   if ((rc = tc__ord_cart_resolve(ctx, who, token, true, &row))) return rc;
-  tc__sku_info info;
-  if ((rc = tc__catalog_sku_lookup(ctx, sku, &info))) return rc;
+  /* As the system: "not for sale" is this module's answer. */
+  tc_catalog_sku_info info;
+  if ((rc = tc_catalog_sku_lookup(&info, ctx, &tc__system_principal, sku)))
+    return rc;
   if (!info.published)
     return tc__seterr(ctx, TC_ENOTFOUND, "sku", "SKU %s is not for sale", sku);
   tc_money price;
-  if ((rc = tc__catalog_sku_price(ctx, sku, row.currency, &price))) return rc;
+  if ((rc = tc_catalog_sku_price(&price, ctx, &tc__system_principal, sku,
+                                 row.currency)))
+    return rc;
   line_scan s = {sku, 0, 0, 0, {0, ""}, 0};
   memcpy(s.subtotal.currency, row.currency, 4);
   tc_value pc[] = {tc__ord_text(row.id)};
@@ -457,11 +461,12 @@ static int merge(tc_ctx *ctx, const char *guest_token, const tc_principal *who,
   }
   if (g->nlines) {
     const char *skus[TC_ORDERS_MAX_LINES] = {0};
-    tc__sku_price_info info[TC_ORDERS_MAX_LINES];
+    tc_catalog_sku_price_info info[TC_ORDERS_MAX_LINES];
     size_t n =
         g->nlines < TC_ORDERS_MAX_LINES ? g->nlines : TC_ORDERS_MAX_LINES;
     for (size_t i = 0; i < n; i++) skus[i] = g->lines[i].sku;
-    if ((rc = tc__catalog_skus_lookup(ctx, skus, n, mine.currency, info)))
+    if ((rc = tc_catalog_skus_lookup(info, ctx, &tc__system_principal, skus, n,
+                                     mine.currency)))
       goto out;
     int64_t now = tc__now_ms(ctx);
     for (size_t i = 0; i < n; i++) {

@@ -7,7 +7,7 @@
  */
 #include <sodium.h>
 
-#include "catalog/catalog_internal.h"
+#include "techcorp/catalog.h"
 #include "orders_priv.h"
 
 static int check_address(tc_ctx *ctx, const tc_order_address *a) {
@@ -84,12 +84,13 @@ static void make_number(tc_ctx *ctx, char out[24]) {
 /* Check every line against the catalog now: still sold, same price. */
 static int check_lines(tc_ctx *ctx, const tc_cart *cart) {
   const char *skus[TC_ORDERS_MAX_LINES] = {0};
-  tc__sku_price_info info[TC_ORDERS_MAX_LINES];
+  tc_catalog_sku_price_info info[TC_ORDERS_MAX_LINES];
   size_t n = cart->nlines;
   if (n > TC_ORDERS_MAX_LINES)
     return tc__seterr(ctx, TC_ELIMIT, "lines", "too many lines");
   for (size_t i = 0; i < n; i++) skus[i] = cart->lines[i].sku;
-  int rc = tc__catalog_skus_lookup(ctx, skus, n, cart->currency, info);
+  int rc = tc_catalog_skus_lookup(info, ctx, &tc__system_principal, skus, n,
+                                  cart->currency);
   if (rc) return rc;
   for (size_t i = 0; i < n; i++) {
     char field[32];

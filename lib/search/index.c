@@ -63,7 +63,8 @@ static bool attr_value(const cJSON *v, char *out, size_t size) {
   return true;
 }
 
-static int doc_build(tc_ctx *ctx, const tc__product_doc *d, doc_json *j) {
+static int doc_build(tc_ctx *ctx, const tc_catalog_product_doc *d,
+                     doc_json *j) {
   j->skus = cJSON_CreateArray();
   j->cats = cJSON_CreateArray();
   j->prices = cJSON_CreateArray();
@@ -132,7 +133,7 @@ static void wrote(tc_ctx *ctx) {
   if (!st || !st->batch) srch_bump(ctx);
 }
 
-static int put_rows(tc_ctx *ctx, const tc__product_doc *d, bool in_stock,
+static int put_rows(tc_ctx *ctx, const tc_catalog_product_doc *d, bool in_stock,
                     doc_json *j) {
   tc_value del[] = {srch_text(d->id)};
   int rc = tc__db_exec(ctx, "DELETE FROM search_products WHERE product_id = ?",
@@ -191,7 +192,7 @@ static int put_rows(tc_ctx *ctx, const tc__product_doc *d, bool in_stock,
   return rc;
 }
 
-static int check_doc(tc_ctx *ctx, const tc__product_doc *d) {
+static int check_doc(tc_ctx *ctx, const tc_catalog_product_doc *d) {
   if (!d || !d->id || !*d->id || strlen(d->id) > TC_ID_STRLEN)
     return tc__seterr(ctx, TC_EINVAL, "id", "a product document needs an id");
   if (!d->title)
@@ -204,7 +205,7 @@ static int check_doc(tc_ctx *ctx, const tc__product_doc *d) {
   return TC_OK;
 }
 
-int tc__search_put_product(tc_ctx *ctx, const tc__product_doc *d,
+int tc__search_put_product(tc_ctx *ctx, const tc_catalog_product_doc *d,
                            bool in_stock) {
   int rc = check_doc(ctx, d);
   if (rc) return rc;
@@ -236,7 +237,7 @@ static int any_available(tc_ctx *ctx, const char *const *skus, size_t n,
   return TC_OK;
 }
 
-int tc__search_index_product(tc_ctx *ctx, const tc__product_doc *d) {
+int tc__search_index_product(tc_ctx *ctx, const tc_catalog_product_doc *d) {
   int rc = check_doc(ctx, d);
   if (rc) return rc;
   bool in_stock = false;
@@ -261,12 +262,13 @@ int tc__search_remove_product(tc_ctx *ctx, const char *product_id) {
 /* ---- refreshes ------------------------------------------------------------
  */
 
-static int index_cb(const tc__product_doc *d, void *payload) {
+static int index_cb(const tc_catalog_product_doc *d, void *payload) {
   return tc__search_index_product(payload, d);
 }
 
 int srch_refresh_product(tc_ctx *ctx, const char *product_id) {
-  int rc = tc__catalog_product_doc(ctx, product_id, index_cb, ctx);
+  int rc = tc_catalog_product_doc_get(ctx, &tc__system_principal, product_id,
+                                      index_cb, ctx);
   if (rc == TC_ENOTFOUND) return tc__search_remove_product(ctx, product_id);
   return rc;
 }
@@ -386,7 +388,7 @@ typedef struct reindex_st {
   size_t n;
 } reindex_st;
 
-static int reindex_cb(const tc__product_doc *d, void *payload) {
+static int reindex_cb(const tc_catalog_product_doc *d, void *payload) {
   reindex_st *r = payload;
   int rc = tc__search_index_product(r->ctx, d);
   if (!rc) r->n++;
@@ -403,7 +405,9 @@ static int reindex_run(tc_ctx *ctx, reindex_st *r) {
   int rc = TC_OK;
   for (size_t i = 0; !rc && i < sizeof(wipe) / sizeof(wipe[0]); i++)
     rc = tc__db_exec(ctx, wipe[i], NULL, 0, NULL, NULL, NULL);
-  if (!rc) rc = tc__catalog_for_each_product(ctx, true, reindex_cb, r);
+  if (!rc)
+    rc = tc_catalog_for_each_product(ctx, &tc__system_principal, true,
+                                     reindex_cb, r);
   /* merge the index segments: a rebuilt index is read far more than
    * written */
   if (!rc)

@@ -6,7 +6,7 @@
 #ifndef TC_SEARCH_INTERNAL_H
 #define TC_SEARCH_INTERNAL_H
 
-#include "catalog/catalog_internal.h"
+#include "techcorp/catalog.h"
 #include "core/internal.h"
 #include "techcorp/search.h"
 
@@ -44,9 +44,9 @@ int tc__search_remove_order(tc_ctx *ctx, const char *order_id);
  * documents only; any other status removes it). Same transaction rule as
  * above. tc__search_index_product() asks the inventory for the stock.
  */
-int tc__search_put_product(tc_ctx *ctx, const tc__product_doc *doc,
+int tc__search_put_product(tc_ctx *ctx, const tc_catalog_product_doc *doc,
                            bool in_stock);
-int tc__search_index_product(tc_ctx *ctx, const tc__product_doc *doc);
+int tc__search_index_product(tc_ctx *ctx, const tc_catalog_product_doc *doc);
 
 /* Remove a product from the index; TC_OK also when it was not there. */
 int tc__search_remove_product(tc_ctx *ctx, const char *product_id);
