@@ -47,21 +47,21 @@ static int print_level(const tc_stock_level *l, void *payload) {
 }
 
 static void show(tc_ctx *ctx) {
-  tc_inventory_levels(ctx, DEMO_SKU, print_level, NULL);
+  tc_inventory_levels(ctx, &host, DEMO_SKU, print_level, NULL);
 }
 
 int demo_inventory(tc_ctx *ctx) {
   int rc;
   printf("\n[inventory] Two warehouses and stock of %s\n", DEMO_SKU);
   if ((rc = demo_sku(ctx))) return rc;
-  rc = tc_inventory_warehouse_create(ctx, "SP", "Sao Paulo", 10, 1);
+  rc = tc_inventory_warehouse_create(ctx, &host, "SP", "Sao Paulo", 10, 1);
   if (rc && rc != TC_ECONFLICT) return demo_fail(ctx, "warehouse SP", rc);
-  rc = tc_inventory_warehouse_create(ctx, "RJ", "Rio de Janeiro", 20, 1);
+  rc = tc_inventory_warehouse_create(ctx, &host, "RJ", "Rio de Janeiro", 20, 1);
   if (rc && rc != TC_ECONFLICT) return demo_fail(ctx, "warehouse RJ", rc);
-  if ((rc = tc_inventory_adjust(NULL, ctx, DEMO_SKU, "SP", 3, TC_STOCK_RECEIPT,
-                                "demo", "NF-1001")) ||
-      (rc = tc_inventory_adjust(NULL, ctx, DEMO_SKU, "RJ", 5, TC_STOCK_RECEIPT,
-                                "demo", "NF-1002")))
+  if ((rc = tc_inventory_adjust(NULL, ctx, &host, DEMO_SKU, "SP", 3,
+                                TC_STOCK_RECEIPT, "demo", "NF-1001")) ||
+      (rc = tc_inventory_adjust(NULL, ctx, &host, DEMO_SKU, "RJ", 5,
+                                TC_STOCK_RECEIPT, "demo", "NF-1002")))
     return demo_fail(ctx, "receipt", rc);
   show(ctx);
   int64_t avail = 0;
@@ -72,8 +72,8 @@ int demo_inventory(tc_ctx *ctx) {
   printf("\n[inventory] Order 1001 reserves 2 (SP first, by priority)\n");
   tc_inventory_line line = {DEMO_SKU, 2};
   tc_reservation *a = NULL, *b = NULL;
-  if ((rc = tc_inventory_reserve(&a, ctx, "order-1001", "checkout-1001", &line,
-                                 1, 0)))
+  if ((rc = tc_inventory_reserve(&a, ctx, &host, "order-1001", "checkout-1001",
+                                 &line, 1, 0)))
     return demo_fail(ctx, "reserve", rc);
   printf("    reservation %s: %lld in %s, expires in 15 min\n", a->id,
          (long long)a->allocs[0].qty, a->allocs[0].warehouse);
@@ -82,8 +82,8 @@ int demo_inventory(tc_ctx *ctx) {
       "\n[inventory] Order 1002 reserves 6: no warehouse has 6, so it "
       "is split (SP 1 + RJ 5)\n");
   line.qty = 6;
-  if ((rc = tc_inventory_reserve(&b, ctx, "order-1002", "checkout-1002", &line,
-                                 1, 0))) {
+  if ((rc = tc_inventory_reserve(&b, ctx, &host, "order-1002", "checkout-1002",
+                                 &line, 1, 0))) {
     tc_inventory_reservation_free(ctx, a);
     return demo_fail(ctx, "reserve", rc);
   }
@@ -95,12 +95,12 @@ int demo_inventory(tc_ctx *ctx) {
   printf("\n[inventory] A third order wants 1: refused, nothing held\n");
   line.qty = 1;
   tc_reservation *c = NULL;
-  rc =
-      tc_inventory_reserve(&c, ctx, "order-1003", "checkout-1003", &line, 1, 0);
+  rc = tc_inventory_reserve(&c, ctx, &host, "order-1003", "checkout-1003",
+                            &line, 1, 0);
   printf("    -> %s: %s\n", tc_status_name(rc), tc_errmsg(ctx));
 
   printf("\n[inventory] Order 1001 is paid: its reservation is confirmed\n");
-  if ((rc = tc_inventory_confirm(ctx, a->id))) goto done_fail;
+  if ((rc = tc_inventory_confirm(ctx, &host, a->id))) goto done_fail;
   printf("    confirmed; stock left on_hand (ledger reason 'sale')\n");
 
   printf(
@@ -110,7 +110,7 @@ int demo_inventory(tc_ctx *ctx) {
   if ((rc = tc_inventory_sweep(ctx, tc_ctx_now_ms(ctx) + 16 * 60000, 100, &n)))
     goto done_fail;
   printf("    sweep expired %zu reservation(s)\n", n);
-  rc = tc_inventory_confirm(ctx, b->id);
+  rc = tc_inventory_confirm(ctx, &host, b->id);
   printf("    confirming it now -> %s: %s\n", tc_status_name(rc),
          tc_errmsg(ctx));
   show(ctx);
@@ -120,8 +120,8 @@ int demo_inventory(tc_ctx *ctx) {
                      ",SP,10,set\n" DEMO_SKU ",RJ,-1,delta\n";
   tc_sync_result *r = NULL;
   for (int i = 0; i < 2; i++) {
-    if ((rc = tc_inventory_import(&r, ctx, "erp-2024-06-01", TC_FEED_CSV, feed,
-                                  strlen(feed), NULL)))
+    if ((rc = tc_inventory_import(&r, ctx, &host, "erp-2024-06-01", TC_FEED_CSV,
+                                  feed, strlen(feed), NULL)))
       goto done_fail;
     printf("    %s: %zu rows, %zu changes%s\n", r->feed_id, r->rows,
            r->nchanges, r->replayed ? " (replayed: nothing applied)" : "");
@@ -133,14 +133,14 @@ int demo_inventory(tc_ctx *ctx) {
   }
   const char *bad =
       "sku,warehouse,quantity\n" DEMO_SKU ",SP,7\n" DEMO_SKU ",SP,lots\n";
-  rc = tc_inventory_import(&r, ctx, "erp-bad", TC_FEED_CSV, bad, strlen(bad),
-                           NULL);
+  rc = tc_inventory_import(&r, ctx, &host, "erp-bad", TC_FEED_CSV, bad,
+                           strlen(bad), NULL);
   printf("    a malformed feed -> %s: %s (nothing applied)\n",
          tc_status_name(rc), tc_errmsg(ctx));
 
   printf("\n[inventory] Export and invariants\n");
   tc_buf out = TC_BUF_INIT;
-  if ((rc = tc_inventory_export(&out, ctx, TC_FEED_CSV))) goto done_fail;
+  if ((rc = tc_inventory_export(&out, ctx, &host, TC_FEED_CSV))) goto done_fail;
   for (char *p = out.ptr, *e; p && *p; p = e + 1) {
     if (!(e = strchr(p, '\n'))) break;
     if (strncmp(p, DEMO_SKU, strlen(DEMO_SKU)) == 0 ||
@@ -149,7 +149,7 @@ int demo_inventory(tc_ctx *ctx) {
   }
   tc_buf_dispose(&out);
   size_t problems = 0;
-  if ((rc = tc_inventory_verify(ctx, &problems))) goto done_fail;
+  if ((rc = tc_inventory_verify(ctx, &host, &problems))) goto done_fail;
   printf("    ledger = levels, on_hand >= reserved >= 0: ok\n");
   tc_inventory_reservation_free(ctx, a);
   tc_inventory_reservation_free(ctx, b);

@@ -44,9 +44,10 @@ static int demo_product(tc_ctx *ctx) {
     return demo_fail(ctx, "price", rc);
   if ((rc = tc_catalog_product_publish(ctx, &host, pid.str, 0)))
     return demo_fail(ctx, "publish", rc);
-  rc = tc_inventory_warehouse_create(ctx, "DEMO-ORD", "Order demo", 1, 1);
+  rc =
+      tc_inventory_warehouse_create(ctx, &host, "DEMO-ORD", "Order demo", 1, 1);
   if (rc && rc != TC_ECONFLICT) return demo_fail(ctx, "warehouse", rc);
-  if ((rc = tc_inventory_adjust(NULL, ctx, DEMO_SKU, "DEMO-ORD", 10,
+  if ((rc = tc_inventory_adjust(NULL, ctx, &host, DEMO_SKU, "DEMO-ORD", 10,
                                 TC_STOCK_RECEIPT, "demo", "opening stock")))
     return demo_fail(ctx, "stock", rc);
   printf("    product %s at 49.90 BRL, 10 in stock\n", DEMO_SKU);

@@ -198,6 +198,37 @@ START_TEST(nested_transactions_commit_once_and_roll_back_whole) {
 }
 END_TEST
 
+static void count_hook(tc_ctx *ctx, void *arg, bool committed) {
+  (void)ctx;
+  int *counts = arg;
+  counts[committed ? 0 : 1]++;
+}
+
+/* A module's after-commit hook runs once when the outermost transaction
+ * ends, whoever ends it, and hears whether it committed. */
+START_TEST(after_commit_hooks_run_once_at_the_end) {
+  char dir[256];
+  tc_ctx *ctx = tt_ctx_new(dir, sizeof(dir), NULL);
+  int counts[2] = {0, 0};
+  ck_assert_int_eq(tc__txn_begin(ctx, TC_TXN_WRITE), TC_OK);
+  ck_assert_int_eq(tc__txn_begin(ctx, TC_TXN_WRITE), TC_OK);
+  ck_assert_int_eq(tc__txn_on_commit(ctx, count_hook, counts), TC_OK);
+  ck_assert_int_eq(tc__txn_on_commit(ctx, count_hook, counts), TC_OK);
+  ck_assert_int_eq(tc__txn_end(ctx, TC_OK), TC_OK);
+  ck_assert_int_eq(counts[0] + counts[1], 0); /* not at the inner end */
+  ck_assert_int_eq(tc__txn_end(ctx, TC_OK), TC_OK);
+  ck_assert_int_eq(counts[0], 1);
+  ck_assert_int_eq(tc__txn_begin(ctx, TC_TXN_WRITE), TC_OK);
+  ck_assert_int_eq(tc__txn_on_commit(ctx, count_hook, counts), TC_OK);
+  ck_assert_int_eq(tc__txn_end(ctx, TC_ECONFLICT), TC_ECONFLICT);
+  ck_assert_int_eq(counts[1], 1);
+  /* Outside a transaction: at once. */
+  ck_assert_int_eq(tc__txn_on_commit(ctx, count_hook, counts), TC_OK);
+  ck_assert_int_eq(counts[0], 2);
+  tt_ctx_free(ctx, dir);
+}
+END_TEST
+
 START_TEST(utf8_validation) {
   ck_assert(tc__utf8_valid("", 0));
   ck_assert(tc__utf8_valid("caf\xc3\xa9", 5));
@@ -321,6 +352,7 @@ static Suite *core_suite(void) {
   tcase_add_test(tc, ctx_open_sqlite_reports_bad_paths);
   tcase_add_test(tc, ctx_survives_every_allocation_failure);
   tcase_add_test(tc, nested_transactions_commit_once_and_roll_back_whole);
+  tcase_add_test(tc, after_commit_hooks_run_once_at_the_end);
   tcase_add_test(tc, utf8_validation);
   tcase_add_test(tc, policy_decides_by_role_owner_and_scope);
   tcase_add_test(tc, logger_gets_one_line_per_message);

@@ -42,18 +42,82 @@ static void teardown(void) {
 
 static void assert_verified(void) {
   size_t problems = 99;
-  int rc = tc_inventory_verify(ctx, &problems);
+  int rc = tc_inventory_verify(ctx, tt_sys(), &problems);
   ck_assert_msg(rc == TC_OK, "verify: %s", tc_errmsg(ctx));
   ck_assert_uint_eq(problems, 0);
+}
+
+static int no_level(const tc_stock_level *v, void *payload) {
+  (void)v;
+  (void)payload;
+  return 0;
+}
+#define NULL_LEVEL_CB no_level, NULL
+
+static int collect_actor(const tc_ledger_entry *e, void *payload) {
+  char *buf = payload;
+  size_t n = strlen(buf);
+  snprintf(buf + n, 256 - n, "%s;", e->actor);
+  return 0;
 }
 
 static tc_reservation *reserve1(const char *key, const char *sku, int64_t qty) {
   tc_inventory_line l = {sku, qty};
   tc_reservation *r = NULL;
-  int rc = tc_inventory_reserve(&r, ctx, "order-1", key, &l, 1, 0);
+  int rc = tc_inventory_reserve(&r, ctx, tt_sys(), "order-1", key, &l, 1, 0);
   ck_assert_msg(rc == TC_OK, "reserve %s: %s", key, tc_errmsg(ctx));
   return r;
 }
+
+/* ---- who may: the typed functions decide, for a C host as for JSON ---- */
+
+START_TEST(typed_functions_decide_who_may) {
+  ti_stock(ctx, "SKU-A", "SP", 5);
+  tc_principal cust =
+      tt_user("00000000-0000-7000-8000-000000000001", TC_ROLE_CUSTOMER);
+  tc_principal sup =
+      tt_user("00000000-0000-7000-8000-000000000002", TC_ROLE_SUPPORT);
+  tc_principal adm =
+      tt_user("00000000-0000-7000-8000-000000000003", TC_ROLE_ADMIN);
+  EXPECT_NOCHANGE(TC_EUNAUTHENTICATED,
+                  tc_inventory_adjust(NULL, ctx, NULL, "SKU-A", "SP", 1,
+                                      TC_STOCK_RECEIPT, NULL, NULL));
+  EXPECT_NOCHANGE(TC_EDENIED,
+                  tc_inventory_adjust(NULL, ctx, &cust, "SKU-A", "SP", 1,
+                                      TC_STOCK_RECEIPT, NULL, NULL));
+  EXPECT_NOCHANGE(TC_EDENIED,
+                  tc_inventory_adjust(NULL, ctx, &sup, "SKU-A", "SP", 1,
+                                      TC_STOCK_RECEIPT, NULL, NULL));
+  /* Support reads levels, but not the ledger (an admin's). */
+  ck_assert_int_eq(tc_inventory_levels(ctx, &cust, "SKU-A", NULL_LEVEL_CB),
+                   TC_EDENIED);
+  ck_assert_int_eq(tc_inventory_levels(ctx, &sup, "SKU-A", NULL_LEVEL_CB),
+                   TC_OK);
+  size_t problems = 0;
+  ck_assert_int_eq(tc_inventory_verify(ctx, &sup, &problems), TC_EDENIED);
+  ck_assert_int_eq(tc_inventory_verify(ctx, &adm, &problems), TC_OK);
+  /* Availability is public. */
+  int64_t n = 0;
+  ck_assert_int_eq(tc_inventory_available(ctx, "SKU-A", &n), TC_OK);
+  ck_assert_int_eq(n, 5);
+  /* Without an actor the ledger names the caller. */
+  ck_assert_int_eq(tc_inventory_adjust(NULL, ctx, &adm, "SKU-A", "SP", 2,
+                                       TC_STOCK_RECEIPT, NULL, NULL),
+                   TC_OK);
+  tc_principal job = TC_PRINCIPAL_SYSTEM_INIT;
+  snprintf(job.client_id, sizeof(job.client_id), "nightly");
+  ck_assert_int_eq(tc_inventory_adjust(NULL, ctx, &job, "SKU-A", "SP", 3,
+                                       TC_STOCK_RECEIPT, NULL, NULL),
+                   TC_OK);
+  char actors[256] = "";
+  ck_assert_int_eq(tc_inventory_ledger(ctx, &adm, "SKU-A", "SP", NULL, 10,
+                                       collect_actor, actors),
+                   TC_OK);
+  ck_assert_str_eq(actors,
+                   "test;user:00000000-0000-7000-8000-000000000003;"
+                   "system:nightly;");
+}
+END_TEST
 
 /* ---- warehouses ------------------------------------------------------- */
 
@@ -67,31 +131,36 @@ static int count_wh(const tc_warehouse *w, void *payload) {
 START_TEST(warehouses) {
   ti_wh(ctx, "BH-1", 5);
   char order[128] = "";
-  ck_assert_int_eq(tc_inventory_warehouse_list(ctx, count_wh, order), TC_OK);
+  ck_assert_int_eq(tc_inventory_warehouse_list(ctx, tt_sys(), count_wh, order),
+                   TC_OK);
   ck_assert_str_eq(order, "BH-1,SP,RJ,");
-  EXPECT_NOCHANGE(TC_ECONFLICT,
-                  tc_inventory_warehouse_create(ctx, "SP", "again", 1, 1));
+  EXPECT_NOCHANGE(TC_ECONFLICT, tc_inventory_warehouse_create(
+                                    ctx, tt_sys(), "SP", "again", 1, 1));
+  ck_assert_str_eq(tc_errfield(ctx), "code");
+  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_warehouse_create(ctx, tt_sys(), "sp",
+                                                           "lower", 1, 1));
   ck_assert_str_eq(tc_errfield(ctx), "code");
   EXPECT_NOCHANGE(TC_EINVAL,
-                  tc_inventory_warehouse_create(ctx, "sp", "lower", 1, 1));
-  ck_assert_str_eq(tc_errfield(ctx), "code");
-  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_warehouse_create(ctx, "X", "", 1, 1));
+                  tc_inventory_warehouse_create(ctx, tt_sys(), "X", "", 1, 1));
   ck_assert_str_eq(tc_errfield(ctx), "name");
-  EXPECT_NOCHANGE(TC_EINVAL,
-                  tc_inventory_warehouse_create(ctx, "X", "x", -1, 1));
+  EXPECT_NOCHANGE(
+      TC_EINVAL, tc_inventory_warehouse_create(ctx, tt_sys(), "X", "x", -1, 1));
   ck_assert_str_eq(tc_errfield(ctx), "priority");
-  EXPECT_NOCHANGE(TC_EINVAL,
-                  tc_inventory_warehouse_create(
-                      ctx, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456", "long", 1, 1));
-  EXPECT_NOCHANGE(TC_ENOTFOUND,
-                  tc_inventory_warehouse_update(ctx, "NOPE", "x", -1, -1));
-  ck_assert_int_eq(tc_inventory_warehouse_update(ctx, "RJ", NULL, 1, 0), TC_OK);
+  EXPECT_NOCHANGE(
+      TC_EINVAL,
+      tc_inventory_warehouse_create(
+          ctx, tt_sys(), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456", "long", 1, 1));
+  EXPECT_NOCHANGE(TC_ENOTFOUND, tc_inventory_warehouse_update(
+                                    ctx, tt_sys(), "NOPE", "x", -1, -1));
+  ck_assert_int_eq(
+      tc_inventory_warehouse_update(ctx, tt_sys(), "RJ", NULL, 1, 0), TC_OK);
   tc_warehouse w;
-  ck_assert_int_eq(tc_inventory_warehouse_get(&w, ctx, "RJ"), TC_OK);
+  ck_assert_int_eq(tc_inventory_warehouse_get(&w, ctx, tt_sys(), "RJ"), TC_OK);
   ck_assert_str_eq(w.name, "RJ");
   ck_assert_int_eq(w.priority, 1);
   ck_assert_int_eq(w.active, 0);
-  ck_assert_int_eq(tc_inventory_warehouse_get(&w, ctx, "NOPE"), TC_ENOTFOUND);
+  ck_assert_int_eq(tc_inventory_warehouse_get(&w, ctx, tt_sys(), "NOPE"),
+                   TC_ENOTFOUND);
 }
 END_TEST
 
@@ -106,22 +175,22 @@ static int collect_ledger(const tc_ledger_entry *e, void *payload) {
 
 START_TEST(adjust_and_ledger) {
   int64_t on_hand = 0;
-  ck_assert_int_eq(tc_inventory_adjust(&on_hand, ctx, "SKU-A", "SP", 10,
-                                       TC_STOCK_RECEIPT, "alice", "NF-1"),
+  ck_assert_int_eq(tc_inventory_adjust(&on_hand, ctx, tt_sys(), "SKU-A", "SP",
+                                       10, TC_STOCK_RECEIPT, "alice", "NF-1"),
                    TC_OK);
   ck_assert_int_eq(on_hand, 10);
-  ck_assert_int_eq(tc_inventory_adjust(&on_hand, ctx, "SKU-A", "SP", -3,
-                                       TC_STOCK_ADJUSTMENT, "alice", NULL),
+  ck_assert_int_eq(tc_inventory_adjust(&on_hand, ctx, tt_sys(), "SKU-A", "SP",
+                                       -3, TC_STOCK_ADJUSTMENT, "alice", NULL),
                    TC_OK);
   ck_assert_int_eq(on_hand, 7);
-  ck_assert_int_eq(tc_inventory_adjust(&on_hand, ctx, "SKU-A", "SP", 2,
-                                       TC_STOCK_RETURN, "bob", "RMA-9"),
+  ck_assert_int_eq(tc_inventory_adjust(&on_hand, ctx, tt_sys(), "SKU-A", "SP",
+                                       2, TC_STOCK_RETURN, "bob", "RMA-9"),
                    TC_OK);
   ck_assert_int_eq(on_hand, 9);
   int64_t sum[2] = {0, 0};
-  ck_assert_int_eq(
-      tc_inventory_ledger(ctx, "SKU-A", "SP", NULL, 100, collect_ledger, sum),
-      TC_OK);
+  ck_assert_int_eq(tc_inventory_ledger(ctx, tt_sys(), "SKU-A", "SP", NULL, 100,
+                                       collect_ledger, sum),
+                   TC_OK);
   ck_assert_int_eq(sum[0], 9);
   ck_assert_int_eq(sum[1], 3);
   ti_level l = ti_level_of(ctx, "SKU-A", "SP");
@@ -131,36 +200,40 @@ START_TEST(adjust_and_ledger) {
   /* bad input, none of it written */
   tc_reservation *r = reserve1("k1", "SKU-A", 4);
   EXPECT_NOCHANGE(TC_EINSUFFICIENT,
-                  tc_inventory_adjust(NULL, ctx, "SKU-A", "SP", -6,
+                  tc_inventory_adjust(NULL, ctx, tt_sys(), "SKU-A", "SP", -6,
                                       TC_STOCK_ADJUSTMENT, "a", NULL));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "reserved"));
-  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_adjust(NULL, ctx, "SKU-A", "SP", 0,
-                                                 TC_STOCK_RECEIPT, "a", NULL));
+  EXPECT_NOCHANGE(TC_EINVAL,
+                  tc_inventory_adjust(NULL, ctx, tt_sys(), "SKU-A", "SP", 0,
+                                      TC_STOCK_RECEIPT, "a", NULL));
   ck_assert_str_eq(tc_errfield(ctx), "delta");
   EXPECT_NOCHANGE(TC_EINVAL,
-                  tc_inventory_adjust(NULL, ctx, "SKU-A", "SP", 2000000000,
+                  tc_inventory_adjust(NULL, ctx, tt_sys(), "SKU-A", "SP",
+                                      2000000000, TC_STOCK_RECEIPT, "a", NULL));
+  EXPECT_NOCHANGE(TC_EINVAL,
+                  tc_inventory_adjust(NULL, ctx, tt_sys(), "SKU-A", "SP", -1,
                                       TC_STOCK_RECEIPT, "a", NULL));
-  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_adjust(NULL, ctx, "SKU-A", "SP", -1,
-                                                 TC_STOCK_RECEIPT, "a", NULL));
-  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_adjust(NULL, ctx, "SKU-A", "SP", -1,
-                                                 TC_STOCK_SALE, "a", NULL));
+  EXPECT_NOCHANGE(TC_EINVAL,
+                  tc_inventory_adjust(NULL, ctx, tt_sys(), "SKU-A", "SP", -1,
+                                      TC_STOCK_SALE, "a", NULL));
   ck_assert_str_eq(tc_errfield(ctx), "reason");
   EXPECT_NOCHANGE(TC_ENOTFOUND,
-                  tc_inventory_adjust(NULL, ctx, "NO-SUCH", "SP", 1,
+                  tc_inventory_adjust(NULL, ctx, tt_sys(), "NO-SUCH", "SP", 1,
                                       TC_STOCK_RECEIPT, "a", NULL));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "NO-SUCH"));
   EXPECT_NOCHANGE(TC_ENOTFOUND,
-                  tc_inventory_adjust(NULL, ctx, "SKU-A", "XX", 1,
+                  tc_inventory_adjust(NULL, ctx, tt_sys(), "SKU-A", "XX", 1,
                                       TC_STOCK_RECEIPT, "a", NULL));
   ck_assert_str_eq(tc_errfield(ctx), "warehouse");
-  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_adjust(NULL, ctx, "SKU-A", "SP", 1,
-                                                 TC_STOCK_RECEIPT, "", NULL));
+  EXPECT_NOCHANGE(TC_EINVAL,
+                  tc_inventory_adjust(NULL, ctx, tt_sys(), "SKU-A", "SP", 1,
+                                      TC_STOCK_RECEIPT, "", NULL));
   ck_assert_str_eq(tc_errfield(ctx), "actor");
-  ck_assert_int_eq(tc_inventory_adjust(NULL, ctx, "SKU-A", "RJ", 999999999,
-                                       TC_STOCK_RECEIPT, "a", NULL),
+  ck_assert_int_eq(tc_inventory_adjust(NULL, ctx, tt_sys(), "SKU-A", "RJ",
+                                       999999999, TC_STOCK_RECEIPT, "a", NULL),
                    TC_OK);
   EXPECT_NOCHANGE(TC_EOVERFLOW,
-                  tc_inventory_adjust(NULL, ctx, "SKU-A", "RJ", 2,
+                  tc_inventory_adjust(NULL, ctx, tt_sys(), "SKU-A", "RJ", 2,
                                       TC_STOCK_RECEIPT, "a", NULL));
   tc_inventory_reservation_free(ctx, r);
   assert_verified();
@@ -184,7 +257,7 @@ START_TEST(schema_checks_hold) {
               0, NULL, NULL, NULL),
       TC_OK);
   size_t problems = 0;
-  ck_assert_int_eq(tc_inventory_verify(ctx, &problems), TC_ECORRUPT);
+  ck_assert_int_eq(tc_inventory_verify(ctx, tt_sys(), &problems), TC_ECORRUPT);
   ck_assert_uint_eq(problems, 1);
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "SKU-A/SP"));
 }
@@ -198,8 +271,9 @@ START_TEST(reserve_one_warehouse_when_possible) {
   ti_stock(ctx, "SKU-B", "RJ", 5);
   tc_inventory_line lines[] = {{"SKU-B", 2}, {"SKU-A", 2}};
   tc_reservation *r = NULL;
-  ck_assert_int_eq(tc_inventory_reserve(&r, ctx, "order-1", "k1", lines, 2, 0),
-                   TC_OK);
+  ck_assert_int_eq(
+      tc_inventory_reserve(&r, ctx, tt_sys(), "order-1", "k1", lines, 2, 0),
+      TC_OK);
   ck_assert_int_eq(r->state, TC_RESERVATION_HELD);
   ck_assert_int_eq(r->expires_ms, T0 + 15 * MIN);
   ck_assert_uint_eq(r->nallocs, 2);
@@ -224,8 +298,9 @@ START_TEST(reserve_split_and_duplicates) {
   /* the same SKU twice is added up: 5 = SP 3 + RJ 2 */
   tc_inventory_line lines[] = {{"SKU-A", 4}, {"SKU-A", 1}};
   tc_reservation *r = NULL;
-  ck_assert_int_eq(tc_inventory_reserve(&r, ctx, "order-1", "k1", lines, 2, 0),
-                   TC_OK);
+  ck_assert_int_eq(
+      tc_inventory_reserve(&r, ctx, tt_sys(), "order-1", "k1", lines, 2, 0),
+      TC_OK);
   ck_assert_uint_eq(r->nallocs, 2);
   ck_assert_str_eq(r->allocs[0].warehouse, "RJ");
   ck_assert_int_eq(r->allocs[0].qty, 2);
@@ -234,12 +309,13 @@ START_TEST(reserve_split_and_duplicates) {
   tc_inventory_reservation_free(ctx, r);
   ck_assert_int_eq(ti_available(ctx, "SKU-A"), 1);
   /* an inactive warehouse is never picked */
-  ck_assert_int_eq(tc_inventory_warehouse_update(ctx, "RJ", NULL, -1, 0),
-                   TC_OK);
+  ck_assert_int_eq(
+      tc_inventory_warehouse_update(ctx, tt_sys(), "RJ", NULL, -1, 0), TC_OK);
   ck_assert_int_eq(ti_available(ctx, "SKU-A"), 0);
   tc_inventory_line one = {"SKU-A", 1};
-  EXPECT_NOCHANGE(TC_EINSUFFICIENT,
-                  tc_inventory_reserve(&r, ctx, "order-2", "k2", &one, 1, 0));
+  EXPECT_NOCHANGE(
+      TC_EINSUFFICIENT,
+      tc_inventory_reserve(&r, ctx, tt_sys(), "order-2", "k2", &one, 1, 0));
   assert_verified();
 }
 END_TEST
@@ -249,40 +325,41 @@ START_TEST(reserve_all_or_nothing) {
   ti_stock(ctx, "SKU-B", "SP", 1);
   tc_inventory_line lines[] = {{"SKU-A", 2}, {"SKU-B", 2}};
   tc_reservation *r = NULL;
-  EXPECT_NOCHANGE(TC_EINSUFFICIENT,
-                  tc_inventory_reserve(&r, ctx, "order-1", "k1", lines, 2, 0));
+  EXPECT_NOCHANGE(
+      TC_EINSUFFICIENT,
+      tc_inventory_reserve(&r, ctx, tt_sys(), "order-1", "k1", lines, 2, 0));
   ck_assert_ptr_null(r);
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "SKU-B"));
   ck_assert_int_eq(ti_level_of(ctx, "SKU-A", "SP").reserved, 0);
   /* bad lines, named */
   tc_inventory_line bad[] = {{"SKU-A", 1}, {"SKU-B", 0}};
   EXPECT_NOCHANGE(TC_EINVAL,
-                  tc_inventory_reserve(&r, ctx, "o", "k", bad, 2, 0));
+                  tc_inventory_reserve(&r, ctx, tt_sys(), "o", "k", bad, 2, 0));
   ck_assert_str_eq(tc_errfield(ctx), "lines[1].qty");
   tc_inventory_line neg = {"SKU-A", -5};
-  EXPECT_NOCHANGE(TC_EINVAL,
-                  tc_inventory_reserve(&r, ctx, "o", "k", &neg, 1, 0));
+  EXPECT_NOCHANGE(
+      TC_EINVAL, tc_inventory_reserve(&r, ctx, tt_sys(), "o", "k", &neg, 1, 0));
   tc_inventory_line absurd = {"SKU-A", 5000000000LL};
-  EXPECT_NOCHANGE(TC_EINVAL,
-                  tc_inventory_reserve(&r, ctx, "o", "k", &absurd, 1, 0));
+  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_reserve(&r, ctx, tt_sys(), "o", "k",
+                                                  &absurd, 1, 0));
   tc_inventory_line unknown = {"NOPE", 1};
-  EXPECT_NOCHANGE(TC_ENOTFOUND,
-                  tc_inventory_reserve(&r, ctx, "o", "k", &unknown, 1, 0));
+  EXPECT_NOCHANGE(TC_ENOTFOUND, tc_inventory_reserve(&r, ctx, tt_sys(), "o",
+                                                     "k", &unknown, 1, 0));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "NOPE"));
   tc_inventory_line empty_sku = {"", 1};
-  EXPECT_NOCHANGE(TC_EINVAL,
-                  tc_inventory_reserve(&r, ctx, "o", "k", &empty_sku, 1, 0));
+  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_reserve(&r, ctx, tt_sys(), "o", "k",
+                                                  &empty_sku, 1, 0));
   ck_assert_str_eq(tc_errfield(ctx), "lines[0].sku");
-  EXPECT_NOCHANGE(TC_EINVAL,
-                  tc_inventory_reserve(&r, ctx, "o", "k", lines, 0, 0));
-  EXPECT_NOCHANGE(TC_EINVAL,
-                  tc_inventory_reserve(&r, ctx, "", "k", lines, 1, 0));
+  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_reserve(&r, ctx, tt_sys(), "o", "k",
+                                                  lines, 0, 0));
+  EXPECT_NOCHANGE(
+      TC_EINVAL, tc_inventory_reserve(&r, ctx, tt_sys(), "", "k", lines, 1, 0));
   ck_assert_str_eq(tc_errfield(ctx), "owner");
-  EXPECT_NOCHANGE(TC_EINVAL,
-                  tc_inventory_reserve(&r, ctx, "o", "", lines, 1, 0));
+  EXPECT_NOCHANGE(
+      TC_EINVAL, tc_inventory_reserve(&r, ctx, tt_sys(), "o", "", lines, 1, 0));
   ck_assert_str_eq(tc_errfield(ctx), "key");
-  EXPECT_NOCHANGE(TC_EINVAL,
-                  tc_inventory_reserve(&r, ctx, "o", "k", lines, 1, -1));
+  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_reserve(&r, ctx, tt_sys(), "o", "k",
+                                                  lines, 1, -1));
   ck_assert_str_eq(tc_errfield(ctx), "ttl_ms");
 }
 END_TEST
@@ -297,14 +374,16 @@ START_TEST(reserve_idempotent) {
   ck_assert_int_eq(ti_level_of(ctx, "SKU-A", "SP").reserved, 2);
   tc_inventory_line other = {"SKU-A", 3};
   tc_reservation *c = NULL;
-  EXPECT_NOCHANGE(TC_ECONFLICT, tc_inventory_reserve(&c, ctx, "order-1",
-                                                     "key-1", &other, 1, 0));
+  EXPECT_NOCHANGE(TC_ECONFLICT,
+                  tc_inventory_reserve(&c, ctx, tt_sys(), "order-1", "key-1",
+                                       &other, 1, 0));
   ck_assert_str_eq(tc_errfield(ctx), "key");
   tc_inventory_line same = {"SKU-A", 2};
-  EXPECT_NOCHANGE(TC_ECONFLICT, tc_inventory_reserve(&c, ctx, "order-2",
-                                                     "key-1", &same, 1, 0));
+  EXPECT_NOCHANGE(
+      TC_ECONFLICT,
+      tc_inventory_reserve(&c, ctx, tt_sys(), "order-2", "key-1", &same, 1, 0));
   /* still the same after it is confirmed */
-  ck_assert_int_eq(tc_inventory_confirm(ctx, a->id), TC_OK);
+  ck_assert_int_eq(tc_inventory_confirm(ctx, tt_sys(), a->id), TC_OK);
   c = reserve1("key-1", "SKU-A", 2);
   ck_assert_str_eq(c->id, a->id);
   ck_assert_int_eq(c->state, TC_RESERVATION_CONFIRMED);
@@ -328,32 +407,34 @@ START_TEST(confirm_and_release) {
   ti_stock(ctx, "SKU-A", "SP", 10);
   tc_reservation *a = reserve1("k1", "SKU-A", 3);
   tc_reservation *b = reserve1("k2", "SKU-A", 2);
-  ck_assert_int_eq(tc_inventory_confirm(ctx, a->id), TC_OK);
+  ck_assert_int_eq(tc_inventory_confirm(ctx, tt_sys(), a->id), TC_OK);
   ti_level l = ti_level_of(ctx, "SKU-A", "SP");
   ck_assert_int_eq(l.on_hand, 7);
   ck_assert_int_eq(l.reserved, 2);
   int64_t sales[1] = {0};
-  tc_inventory_ledger(ctx, "SKU-A", NULL, NULL, 100, count_sales, sales);
+  tc_inventory_ledger(ctx, tt_sys(), "SKU-A", NULL, NULL, 100, count_sales,
+                      sales);
   ck_assert_int_eq(sales[0], -3);
   /* confirming twice changes nothing */
-  EXPECT_NOCHANGE(TC_OK, tc_inventory_confirm(ctx, a->id));
+  EXPECT_NOCHANGE(TC_OK, tc_inventory_confirm(ctx, tt_sys(), a->id));
   /* a confirmed one cannot be released: both states named */
-  EXPECT_NOCHANGE(TC_ESTATE, tc_inventory_release(ctx, a->id));
+  EXPECT_NOCHANGE(TC_ESTATE, tc_inventory_release(ctx, tt_sys(), a->id));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "confirmed"));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "held"));
-  ck_assert_int_eq(tc_inventory_release(ctx, b->id), TC_OK);
+  ck_assert_int_eq(tc_inventory_release(ctx, tt_sys(), b->id), TC_OK);
   l = ti_level_of(ctx, "SKU-A", "SP");
   ck_assert_int_eq(l.on_hand, 7);
   ck_assert_int_eq(l.reserved, 0);
-  EXPECT_NOCHANGE(TC_OK, tc_inventory_release(ctx, b->id));
-  EXPECT_NOCHANGE(TC_ESTATE, tc_inventory_confirm(ctx, b->id));
+  EXPECT_NOCHANGE(TC_OK, tc_inventory_release(ctx, tt_sys(), b->id));
+  EXPECT_NOCHANGE(TC_ESTATE, tc_inventory_confirm(ctx, tt_sys(), b->id));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "released"));
-  EXPECT_NOCHANGE(
-      TC_ENOTFOUND,
-      tc_inventory_confirm(ctx, "01890000-0000-7000-8000-000000000000"));
-  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_release(ctx, "not-an-id"));
+  EXPECT_NOCHANGE(TC_ENOTFOUND,
+                  tc_inventory_confirm(ctx, tt_sys(),
+                                       "01890000-0000-7000-8000-000000000000"));
+  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_release(ctx, tt_sys(), "not-an-id"));
   tc_reservation *g = NULL;
-  ck_assert_int_eq(tc_inventory_reservation_get(&g, ctx, b->id), TC_OK);
+  ck_assert_int_eq(tc_inventory_reservation_get(&g, ctx, tt_sys(), b->id),
+                   TC_OK);
   ck_assert_int_eq(g->state, TC_RESERVATION_RELEASED);
   tc_inventory_reservation_free(ctx, g);
   tc_inventory_reservation_free(ctx, a);
@@ -376,8 +457,9 @@ START_TEST(expiry_and_sweep) {
   ck_assert_int_eq(c->expires_ms, T0 + 3 * MIN);
   tc_inventory_line l = {"SKU-A", 1};
   tc_reservation *d = NULL;
-  ck_assert_int_eq(tc_inventory_reserve(&d, ctx, "o", "k4", &l, 1, 10 * MIN),
-                   TC_OK);
+  ck_assert_int_eq(
+      tc_inventory_reserve(&d, ctx, tt_sys(), "o", "k4", &l, 1, 10 * MIN),
+      TC_OK);
   size_t n = 99;
   ck_assert_int_eq(tc_inventory_sweep(ctx, 0, 100, &n), TC_OK);
   ck_assert_uint_eq(n, 0);
@@ -390,15 +472,16 @@ START_TEST(expiry_and_sweep) {
   ck_assert_uint_eq(n, 0);
   ck_assert_int_eq(ti_level_of(ctx, "SKU-A", "SP").reserved, 4);
   /* confirm of a swept one: expired, nothing changes */
-  EXPECT_NOCHANGE(TC_EEXPIRED, tc_inventory_confirm(ctx, a->id));
+  EXPECT_NOCHANGE(TC_EEXPIRED, tc_inventory_confirm(ctx, tt_sys(), a->id));
   /* release of an expired one: nothing held, fine */
-  EXPECT_NOCHANGE(TC_OK, tc_inventory_release(ctx, b->id));
+  EXPECT_NOCHANGE(TC_OK, tc_inventory_release(ctx, tt_sys(), b->id));
   /* confirm of a held one past its TTL: expired there and then */
   clk.now = T0 + 3 * MIN;
-  ck_assert_int_eq(tc_inventory_confirm(ctx, c->id), TC_EEXPIRED);
+  ck_assert_int_eq(tc_inventory_confirm(ctx, tt_sys(), c->id), TC_EEXPIRED);
   ck_assert_int_eq(ti_level_of(ctx, "SKU-A", "SP").reserved, 1);
   tc_reservation *g = NULL;
-  ck_assert_int_eq(tc_inventory_reservation_get(&g, ctx, c->id), TC_OK);
+  ck_assert_int_eq(tc_inventory_reservation_get(&g, ctx, tt_sys(), c->id),
+                   TC_OK);
   ck_assert_int_eq(g->state, TC_RESERVATION_EXPIRED);
   tc_inventory_reservation_free(ctx, g);
   ck_assert_int_eq(ti_events_count(ctx, "inventory.expired", NULL, 0), 3);
@@ -425,7 +508,7 @@ START_TEST(available_cached_and_invalidated) {
   ck_assert_int_eq(ti_available(ctx, "SKU-A"), 10); /* from the cache */
   tc_reservation *r = reserve1("k1", "SKU-A", 3);
   ck_assert_int_eq(ti_available(ctx, "SKU-A"), 7);
-  ck_assert_int_eq(tc_inventory_release(ctx, r->id), TC_OK);
+  ck_assert_int_eq(tc_inventory_release(ctx, tt_sys(), r->id), TC_OK);
   ck_assert_int_eq(ti_available(ctx, "SKU-A"), 10);
   tc_inventory_reservation_free(ctx, r);
 
@@ -436,7 +519,7 @@ START_TEST(available_cached_and_invalidated) {
   int64_t n = 0;
   ck_assert_int_eq(tc_inventory_available(c1, "SKU-A", &n), TC_OK);
   ck_assert_int_eq(n, 10);
-  ck_assert_int_eq(tc_inventory_adjust(NULL, c2, "SKU-A", "SP", -4,
+  ck_assert_int_eq(tc_inventory_adjust(NULL, c2, tt_sys(), "SKU-A", "SP", -4,
                                        TC_STOCK_ADJUSTMENT, "t", NULL),
                    TC_OK);
   ck_assert_int_eq(tc_inventory_available(c1, "SKU-A", &n), TC_OK);
@@ -458,7 +541,7 @@ START_TEST(available_cached_and_invalidated) {
   ck_assert_int_eq(n, 1000);
   tc_inventory_line l = {"SKU-A", 7};
   tc_reservation *x = NULL;
-  ck_assert_int_eq(tc_inventory_reserve(&x, c1, "o", "kx", &l, 1, 0),
+  ck_assert_int_eq(tc_inventory_reserve(&x, c1, tt_sys(), "o", "kx", &l, 1, 0),
                    TC_EINSUFFICIENT);
   ti_ctx_close(c1);
   ti_ctx_close(c2);
@@ -473,7 +556,8 @@ END_TEST
 
 START_TEST(low_stock_once_per_crossing) {
   ti_stock(ctx, "SKU-A", "SP", 10);
-  ck_assert_int_eq(tc_inventory_set_threshold(ctx, "SKU-A", 5), TC_OK);
+  ck_assert_int_eq(tc_inventory_set_threshold(ctx, tt_sys(), "SKU-A", 5),
+                   TC_OK);
   ti_events_start(ctx);
   char payload[512] = "";
   tc_reservation *a = reserve1("k1", "SKU-A", 4); /* 6 left */
@@ -484,15 +568,18 @@ START_TEST(low_stock_once_per_crossing) {
   ck_assert_ptr_nonnull(strstr(payload, "\"available\":4"));
   tc_reservation *c = reserve1("k3", "SKU-A", 1); /* 3: still below */
   ck_assert_int_eq(ti_events_count(ctx, "inventory.low_stock", NULL, 0), 0);
-  ck_assert_int_eq(tc_inventory_release(ctx, b->id), TC_OK); /* 5: above */
-  ck_assert_int_eq(tc_inventory_release(ctx, c->id), TC_OK); /* 6 */
+  ck_assert_int_eq(tc_inventory_release(ctx, tt_sys(), b->id),
+                   TC_OK); /* 5: above */
+  ck_assert_int_eq(tc_inventory_release(ctx, tt_sys(), c->id), TC_OK); /* 6 */
   ck_assert_int_eq(ti_events_count(ctx, "inventory.low_stock", NULL, 0), 0);
-  ck_assert_int_eq(tc_inventory_adjust(NULL, ctx, "SKU-A", "SP", -2,
+  ck_assert_int_eq(tc_inventory_adjust(NULL, ctx, tt_sys(), "SKU-A", "SP", -2,
                                        TC_STOCK_ADJUSTMENT, "t", NULL),
                    TC_OK); /* 4: crosses again */
   ck_assert_int_eq(ti_events_count(ctx, "inventory.low_stock", NULL, 0), 1);
-  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_set_threshold(ctx, "SKU-A", -1));
-  EXPECT_NOCHANGE(TC_ENOTFOUND, tc_inventory_set_threshold(ctx, "NOPE", 1));
+  EXPECT_NOCHANGE(TC_EINVAL,
+                  tc_inventory_set_threshold(ctx, tt_sys(), "SKU-A", -1));
+  EXPECT_NOCHANGE(TC_ENOTFOUND,
+                  tc_inventory_set_threshold(ctx, tt_sys(), "NOPE", 1));
   tc_inventory_reservation_free(ctx, a);
   tc_inventory_reservation_free(ctx, b);
   tc_inventory_reservation_free(ctx, c);
@@ -507,8 +594,8 @@ START_TEST(events_published) {
   ck_assert_ptr_nonnull(strstr(p, "\"reason\":\"receipt\""));
   tc_reservation *a = reserve1("k1", "SKU-A", 1);
   tc_reservation *b = reserve1("k2", "SKU-A", 1);
-  ck_assert_int_eq(tc_inventory_confirm(ctx, a->id), TC_OK);
-  ck_assert_int_eq(tc_inventory_release(ctx, b->id), TC_OK);
+  ck_assert_int_eq(tc_inventory_confirm(ctx, tt_sys(), a->id), TC_OK);
+  ck_assert_int_eq(tc_inventory_release(ctx, tt_sys(), b->id), TC_OK);
   ck_assert_int_eq(ti_events_count(ctx, "inventory.reserved", p, sizeof(p)), 2);
   ck_assert_ptr_nonnull(strstr(p, b->id));
   ck_assert_ptr_nonnull(strstr(p, "\"warehouse\":\"SP\""));
@@ -525,15 +612,16 @@ START_TEST(events_all_topics) {
   tc_reservation *a = reserve1("k1", "SKU-A", 1);
   tc_reservation *b = reserve1("k2", "SKU-A", 1);
   tc_reservation *c = reserve1("k3", "SKU-A", 1);
-  ck_assert_int_eq(tc_inventory_confirm(ctx, a->id), TC_OK);
-  ck_assert_int_eq(tc_inventory_release(ctx, b->id), TC_OK);
+  ck_assert_int_eq(tc_inventory_confirm(ctx, tt_sys(), a->id), TC_OK);
+  ck_assert_int_eq(tc_inventory_release(ctx, tt_sys(), b->id), TC_OK);
   size_t n;
   ck_assert_int_eq(tc_inventory_sweep(ctx, T0 + 99 * MIN, 10, &n), TC_OK);
-  ck_assert_int_eq(tc_inventory_set_threshold(ctx, "SKU-A", 100), TC_OK);
+  ck_assert_int_eq(tc_inventory_set_threshold(ctx, tt_sys(), "SKU-A", 100),
+                   TC_OK);
   const char *feed = "sku,warehouse,quantity\nSKU-A,SP,1\n";
   tc_sync_result *res = NULL;
-  ck_assert_int_eq(tc_inventory_import(&res, ctx, "f1", TC_FEED_CSV, feed,
-                                       strlen(feed), NULL),
+  ck_assert_int_eq(tc_inventory_import(&res, ctx, tt_sys(), "f1", TC_FEED_CSV,
+                                       feed, strlen(feed), NULL),
                    TC_OK);
   tc_inventory_sync_result_free(ctx, res);
   /* take them in publish order */
@@ -559,7 +647,7 @@ END_TEST
 static tc_sync_result *import_ok(const char *id, tc_feed_format f,
                                  const char *data, const tc_import_options *o) {
   tc_sync_result *r = NULL;
-  int rc = tc_inventory_import(&r, ctx, id, f, data, strlen(data), o);
+  int rc = tc_inventory_import(&r, ctx, tt_sys(), id, f, data, strlen(data), o);
   ck_assert_msg(rc == TC_OK, "import %s: %s", id, tc_errmsg(ctx));
   return r;
 }
@@ -601,7 +689,7 @@ START_TEST(feed_csv_absolute_delta_and_replay) {
   tc_inventory_sync_result_free(ctx, r);
   /* same id, other bytes */
   EXPECT_NOCHANGE(TC_ECONFLICT,
-                  tc_inventory_import(&r, ctx, "feed-1", TC_FEED_CSV,
+                  tc_inventory_import(&r, ctx, tt_sys(), "feed-1", TC_FEED_CSV,
                                       "sku,warehouse,quantity\n", 23, NULL));
   ck_assert_str_eq(tc_errfield(ctx), "feed_id");
   /* delta as the default mode */
@@ -625,22 +713,25 @@ START_TEST(feed_csv_quoting) {
   ck_assert_uint_eq(r->nchanges, 1);
   tc_inventory_sync_result_free(ctx, r);
   const char *bad = "sku,warehouse,quantity\n\"SKU-\"\"A\",SP,1\n";
-  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_import(&r, ctx, "q2", TC_FEED_CSV,
-                                                 bad, strlen(bad), NULL));
+  EXPECT_NOCHANGE(TC_EINVAL,
+                  tc_inventory_import(&r, ctx, tt_sys(), "q2", TC_FEED_CSV, bad,
+                                      strlen(bad), NULL));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "line 2"));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "unknown SKU"));
   const char *multi = "sku,warehouse,quantity\n\"SKU\nA\",SP,1\nSKU-B,SP,x\n";
-  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_import(&r, ctx, "q3", TC_FEED_CSV,
-                                                 multi, strlen(multi), NULL));
+  EXPECT_NOCHANGE(TC_EINVAL,
+                  tc_inventory_import(&r, ctx, tt_sys(), "q3", TC_FEED_CSV,
+                                      multi, strlen(multi), NULL));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "line 2"));
   const char *unterminated = "sku,warehouse,quantity\nSKU-A,SP,\"1\n";
-  EXPECT_NOCHANGE(TC_EINVAL,
-                  tc_inventory_import(&r, ctx, "q4", TC_FEED_CSV, unterminated,
-                                      strlen(unterminated), NULL));
+  EXPECT_NOCHANGE(
+      TC_EINVAL, tc_inventory_import(&r, ctx, tt_sys(), "q4", TC_FEED_CSV,
+                                     unterminated, strlen(unterminated), NULL));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "unterminated"));
   const char *stray = "sku,warehouse,quantity\nSKU-A,SP,1\nSK\"U,SP,1\n";
-  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_import(&r, ctx, "q5", TC_FEED_CSV,
-                                                 stray, strlen(stray), NULL));
+  EXPECT_NOCHANGE(TC_EINVAL,
+                  tc_inventory_import(&r, ctx, tt_sys(), "q5", TC_FEED_CSV,
+                                      stray, strlen(stray), NULL));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "line 3"));
 }
 END_TEST
@@ -650,8 +741,8 @@ END_TEST
 static void bad_feed(tc_feed_format f, const char *data, size_t len, int want,
                      const char *needle) {
   tc_sync_result *r = NULL;
-  EXPECT_NOCHANGE(want,
-                  tc_inventory_import(&r, ctx, "bad", f, data, len, NULL));
+  EXPECT_NOCHANGE(
+      want, tc_inventory_import(&r, ctx, tt_sys(), "bad", f, data, len, NULL));
   ck_assert_ptr_null(r);
   ck_assert_msg(strstr(tc_errmsg(ctx), needle) != NULL,
                 "message '%s' lacks '%s'", tc_errmsg(ctx), needle);
@@ -694,12 +785,12 @@ START_TEST(feed_bad_rows) {
            "line 2: NUL byte");
   /* absurd ids, formats */
   tc_sync_result *res = NULL;
-  EXPECT_NOCHANGE(
-      TC_EINVAL, tc_inventory_import(&res, ctx, "", TC_FEED_CSV, "x", 1, NULL));
+  EXPECT_NOCHANGE(TC_EINVAL, tc_inventory_import(&res, ctx, tt_sys(), "",
+                                                 TC_FEED_CSV, "x", 1, NULL));
   ck_assert_str_eq(tc_errfield(ctx), "feed_id");
-  EXPECT_NOCHANGE(
-      TC_EINVAL,
-      tc_inventory_import(&res, ctx, "f", (tc_feed_format)9, "x", 1, NULL));
+  EXPECT_NOCHANGE(TC_EINVAL,
+                  tc_inventory_import(&res, ctx, tt_sys(), "f",
+                                      (tc_feed_format)9, "x", 1, NULL));
   ck_assert_str_eq(tc_errfield(ctx), "format");
   tc_inventory_reservation_free(ctx, r);
   assert_verified();
@@ -813,14 +904,14 @@ START_TEST(export_formats) {
   ti_stock(ctx, "SKU-A", "RJ", 1);
   tc_reservation *r = reserve1("k1", "SKU-A", 2);
   tc_buf b = TC_BUF_INIT;
-  ck_assert_int_eq(tc_inventory_export(&b, ctx, TC_FEED_CSV), TC_OK);
+  ck_assert_int_eq(tc_inventory_export(&b, ctx, tt_sys(), TC_FEED_CSV), TC_OK);
   ck_assert_str_eq(b.ptr,
                    "sku,warehouse,on_hand,reserved,available\r\n"
                    "SKU-A,RJ,1,0,1\r\n"
                    "SKU-A,SP,5,2,3\r\n"
                    "SKU-B,RJ,2,0,2\r\n");
   tc_buf_clear(&b);
-  ck_assert_int_eq(tc_inventory_export(&b, ctx, TC_FEED_JSON), TC_OK);
+  ck_assert_int_eq(tc_inventory_export(&b, ctx, tt_sys(), TC_FEED_JSON), TC_OK);
   ck_assert_str_eq(
       b.ptr,
       "[{\"sku\":\"SKU-A\",\"warehouse\":\"RJ\",\"on_hand\":1,\"reserved\":0,"
@@ -828,7 +919,8 @@ START_TEST(export_formats) {
       "\"reserved\":2,\"available\":3},{\"sku\":\"SKU-B\",\"warehouse\":"
       "\"RJ\",\"on_hand\":2,\"reserved\":0,\"available\":2}]");
   tc_buf_clear(&b);
-  ck_assert_int_eq(tc_inventory_export(&b, ctx, (tc_feed_format)0), TC_EINVAL);
+  ck_assert_int_eq(tc_inventory_export(&b, ctx, tt_sys(), (tc_feed_format)0),
+                   TC_EINVAL);
   tc_buf_dispose(&b);
   tc_inventory_reservation_free(ctx, r);
 }
@@ -847,18 +939,21 @@ START_TEST(levels_paging) {
   int n = 0;
   char next[128];
   ck_assert_int_eq(
-      tc_inventory_levels_page(ctx, NULL, 2, count_levels, &n, next), TC_OK);
+      tc_inventory_levels_page(ctx, tt_sys(), NULL, 2, count_levels, &n, next),
+      TC_OK);
   ck_assert_int_eq(n, 2);
   ck_assert_str_eq(next, "SP:SKU-A");
   ck_assert_int_eq(
-      tc_inventory_levels_page(ctx, next, 2, count_levels, &n, next), TC_OK);
+      tc_inventory_levels_page(ctx, tt_sys(), next, 2, count_levels, &n, next),
+      TC_OK);
   ck_assert_int_eq(n, 3);
   ck_assert_str_eq(next, "");
-  ck_assert_int_eq(
-      tc_inventory_levels_page(ctx, "garbage", 2, count_levels, &n, next),
-      TC_EINVAL);
+  ck_assert_int_eq(tc_inventory_levels_page(ctx, tt_sys(), "garbage", 2,
+                                            count_levels, &n, next),
+                   TC_EINVAL);
   n = 0;
-  ck_assert_int_eq(tc_inventory_levels(ctx, "SKU-A", count_levels, &n), TC_OK);
+  ck_assert_int_eq(
+      tc_inventory_levels(ctx, tt_sys(), "SKU-A", count_levels, &n), TC_OK);
   ck_assert_int_eq(n, 2);
 }
 END_TEST
@@ -1014,11 +1109,11 @@ START_TEST(allocation_failures) {
       a.fail_at = a.calls + k;
       if (which == 0) {
         tc_reservation *r = NULL;
-        rc = tc_inventory_reserve(&r, c, "o", "alloc", lines, 2, 0);
+        rc = tc_inventory_reserve(&r, c, tt_sys(), "o", "alloc", lines, 2, 0);
         tc_inventory_reservation_free(c, r);
       } else {
         tc_sync_result *r = NULL;
-        rc = tc_inventory_import(&r, c, "alloc", TC_FEED_CSV, feed,
+        rc = tc_inventory_import(&r, c, tt_sys(), "alloc", TC_FEED_CSV, feed,
                                  strlen(feed), NULL);
         tc_inventory_sync_result_free(c, r);
       }
@@ -1043,6 +1138,7 @@ static Suite *inventory_suite(void) {
   Suite *s = suite_create("inventory");
   TCase *tc = tcase_create("inventory");
   tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, typed_functions_decide_who_may);
   tcase_add_test(tc, warehouses);
   tcase_add_test(tc, adjust_and_ledger);
   tcase_add_test(tc, schema_checks_hold);

@@ -27,7 +27,7 @@ static void teardown(void) {
 
 static void assert_verified(void) {
   size_t problems = 99;
-  int rc = tc_inventory_verify(ctx, &problems);
+  int rc = tc_inventory_verify(ctx, tt_sys(), &problems);
   ck_assert_msg(rc == TC_OK, "verify: %s", tc_errmsg(ctx));
   ck_assert_uint_eq(problems, 0);
 }
@@ -52,7 +52,7 @@ static void *race_one(void *arg) {
   tc_inventory_line l = {"SKU-A", 1};
   tc_reservation *res = NULL;
   pthread_barrier_wait(&start_line);
-  r->rc = tc_inventory_reserve(&res, c, key, key, &l, 1, 0);
+  r->rc = tc_inventory_reserve(&res, c, tt_sys(), key, key, &l, 1, 0);
   tc_inventory_reservation_free(c, res);
   ti_ctx_close(c);
   return NULL;
@@ -125,7 +125,7 @@ static void child_reserve(int i, int go_fd) {
   snprintf(key, sizeof(key), "p-%d", i);
   tc_inventory_line l = {"SKU-A", 1};
   tc_reservation *res = NULL;
-  int rc = tc_inventory_reserve(&res, c, key, key, &l, 1, 0);
+  int rc = tc_inventory_reserve(&res, c, tt_sys(), key, key, &l, 1, 0);
   tc_inventory_reservation_free(c, res);
   ti_ctx_close(c);
   _exit(rc == TC_OK ? 0 : rc == TC_EINSUFFICIENT ? 1 : 2);
@@ -178,8 +178,8 @@ START_TEST(processes_sweep_once) {
     snprintf(key, sizeof(key), "s-%d", i);
     tc_inventory_line l = {"SKU-A", 1};
     tc_reservation *r = NULL;
-    ck_assert_int_eq(tc_inventory_reserve(&r, ctx, key, key, &l, 1, 1000),
-                     TC_OK);
+    ck_assert_int_eq(
+        tc_inventory_reserve(&r, ctx, tt_sys(), key, key, &l, 1, 1000), TC_OK);
     tc_inventory_reservation_free(ctx, r);
   }
   int fds[2];
@@ -250,21 +250,21 @@ static void *hammer_one(void *arg) {
       char key[48];
       snprintf(key, sizeof(key), "h-%d-%d", h->index, op);
       tc_reservation *r = NULL;
-      rc = tc_inventory_reserve(&r, c, key, key, l, 1 + (seed >> 4) % 2,
-                                (seed >> 12) % 2 ? 0 : 1);
+      rc = tc_inventory_reserve(&r, c, tt_sys(), key, key, l,
+                                1 + (seed >> 4) % 2, (seed >> 12) % 2 ? 0 : 1);
       if (rc == TC_OK) memcpy(held[nheld++], r->id, TC_ID_STRLEN + 1);
       tc_inventory_reservation_free(c, r);
       if (rc != TC_OK && rc != TC_EINSUFFICIENT) goto bad;
     } else if (pick < 6 && nheld) { /* confirm one */
-      rc = tc_inventory_confirm(c, held[--nheld]);
+      rc = tc_inventory_confirm(c, tt_sys(), held[--nheld]);
       if (rc != TC_OK && rc != TC_EEXPIRED) goto bad;
     } else if (pick < 7 && nheld) { /* release one */
-      rc = tc_inventory_release(c, held[--nheld]);
+      rc = tc_inventory_release(c, tt_sys(), held[--nheld]);
       if (rc != TC_OK) goto bad;
     } else if (pick < 9) { /* receive or take away stock */
       int64_t delta = (seed >> 5) % 3 ? 2 : -1;
       rc = tc_inventory_adjust(
-          NULL, c, skus[(seed >> 3) % 2], whs[(seed >> 7) % 2], delta,
+          NULL, c, tt_sys(), skus[(seed >> 3) % 2], whs[(seed >> 7) % 2], delta,
           delta > 0 ? TC_STOCK_RECEIPT : TC_STOCK_ADJUSTMENT, "hammer", NULL);
       if (rc != TC_OK && rc != TC_EINSUFFICIENT) goto bad;
     } else { /* sweep whatever is due (1 ms TTLs are) */

@@ -22,13 +22,14 @@ void ti_sku(tc_ctx *ctx, const char *sku) {
 }
 
 void ti_wh(tc_ctx *ctx, const char *code, int32_t priority) {
-  int rc = tc_inventory_warehouse_create(ctx, code, code, priority, 1);
+  int rc =
+      tc_inventory_warehouse_create(ctx, tt_sys(), code, code, priority, 1);
   ck_assert_msg(rc == TC_OK, "warehouse %s: %s", code, tc_errmsg(ctx));
 }
 
 void ti_stock(tc_ctx *ctx, const char *sku, const char *wh, int64_t n) {
-  int rc = tc_inventory_adjust(NULL, ctx, sku, wh, n, TC_STOCK_RECEIPT, "test",
-                               "setup");
+  int rc = tc_inventory_adjust(NULL, ctx, tt_sys(), sku, wh, n,
+                               TC_STOCK_RECEIPT, "test", "setup");
   ck_assert_msg(rc == TC_OK, "stock %s/%s: %s", sku, wh, tc_errmsg(ctx));
 }
 

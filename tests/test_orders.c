@@ -951,7 +951,8 @@ START_TEST(checkout_through_host_provider) {
   to_env e; /* only for the product helper */
   memset(&e, 0, sizeof(e));
   e.ctx = ctx;
-  ck_assert_int_eq(tc_inventory_warehouse_create(ctx, "SP", "SP", 1, 1), TC_OK);
+  ck_assert_int_eq(
+      tc_inventory_warehouse_create(ctx, tt_sys(), "SP", "SP", 1, 1), TC_OK);
   to_product(&e, "SKU-A", 1500, 5);
   tc_id uid;
   tc_id_new(&uid, ctx);

@@ -139,7 +139,8 @@ void to_env_init(to_env *e) {
   to_payments_mode(e, TC_PAYMENTS_CAPTURE_LATER);
 
   ck_assert_int_eq(
-      tc_inventory_warehouse_create(e->ctx, "SP", "Sao Paulo", 10, 1), TC_OK);
+      tc_inventory_warehouse_create(e->ctx, tt_sys(), "SP", "Sao Paulo", 10, 1),
+      TC_OK);
   tc_id id;
   tc_id_new(&id, e->ctx);
   e->customer = tt_user(id.str, TC_ROLE_CUSTOMER);
@@ -180,8 +181,8 @@ const char *to_product(to_env *e, const char *sku, int64_t amount, int64_t n) {
   rc = tc_catalog_product_publish(e->ctx, tt_sys(), pid.str, 0);
   ck_assert_msg(rc == TC_OK, "publish: %s", tc_errmsg(e->ctx));
   if (n > 0) {
-    rc = tc_inventory_adjust(NULL, e->ctx, sku, "SP", n, TC_STOCK_RECEIPT,
-                             "test", "setup");
+    rc = tc_inventory_adjust(NULL, e->ctx, tt_sys(), sku, "SP", n,
+                             TC_STOCK_RECEIPT, "test", "setup");
     ck_assert_msg(rc == TC_OK, "stock: %s", tc_errmsg(e->ctx));
   }
   snprintf(pid_out, sizeof(pid_out), "%s", pid.str);
@@ -354,7 +355,7 @@ void to_check_invariants(to_env *e, bool all_settled) {
     }
   }
   size_t problems = 0;
-  rc = tc_inventory_verify(e->ctx, &problems);
+  rc = tc_inventory_verify(e->ctx, tt_sys(), &problems);
   ck_assert_msg(rc == TC_OK, "inventory: %s", tc_errmsg(e->ctx));
   /* Never two charges: one approved authorization per order at most. */
   tc_sandbox_ledger lg = to_ledger(e);

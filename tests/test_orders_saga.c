@@ -209,10 +209,10 @@ static void expire_during_payment(to_env *e) {
   ck_assert_int_eq(tc_inventory_sweep(other, e->clock.now, 100, &n), TC_OK);
   ck_assert_uint_eq(n, 1);
   int64_t left = 0;
-  ck_assert_int_eq(
-      tc_inventory_adjust(&left, other, "SKU-A", "SP", -to_on_hand(e, "SKU-A"),
-                          TC_STOCK_ADJUSTMENT, "test", "shrink"),
-      TC_OK);
+  ck_assert_int_eq(tc_inventory_adjust(&left, other, tt_sys(), "SKU-A", "SP",
+                                       -to_on_hand(e, "SKU-A"),
+                                       TC_STOCK_ADJUSTMENT, "test", "shrink"),
+                   TC_OK);
   tc_ctx_free(other);
 }
 

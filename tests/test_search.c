@@ -352,9 +352,10 @@ START_TEST(test_filters) {
   /* stock comes from the inventory, through its events */
   q.in_stock = true;
   ck_assert_uint_eq(filtered(&q), 0);
-  ck_assert_int_eq(tc_inventory_warehouse_create(ctx, "SP", "São Paulo", 1, 1),
-                   TC_OK);
-  ck_assert_int_eq(tc_inventory_adjust(NULL, ctx, "K-3", "SP", 5,
+  ck_assert_int_eq(
+      tc_inventory_warehouse_create(ctx, tt_sys(), "SP", "São Paulo", 1, 1),
+      TC_OK);
+  ck_assert_int_eq(tc_inventory_adjust(NULL, ctx, tt_sys(), "K-3", "SP", 5,
                                        TC_STOCK_RECEIPT, "test", NULL),
                    TC_OK);
   ck_assert_uint_ge(consume_all(), 1);
@@ -365,7 +366,7 @@ START_TEST(test_filters) {
   ck_assert(r->hits[0].in_stock);
   tc_search_result_free(ctx, r);
   /* and leaves when it is gone */
-  ck_assert_int_eq(tc_inventory_adjust(NULL, ctx, "K-3", "SP", -5,
+  ck_assert_int_eq(tc_inventory_adjust(NULL, ctx, tt_sys(), "K-3", "SP", -5,
                                        TC_STOCK_ADJUSTMENT, "test", NULL),
                    TC_OK);
   consume_all();

@@ -23,6 +23,15 @@
  * with ids and quantities): inventory.reserved, inventory.confirmed,
  * inventory.released, inventory.expired, inventory.adjusted,
  * inventory.low_stock, inventory.synced.
+ * * Who may do what is decided here (the library's one policy, for every
+ * front alike): each function that acts for someone takes the caller's
+ * principal `who` (NULL: anonymous). Levels and reservations are read by
+ * support, admin and system callers; warehouses, the ledger, verify and
+ * export are for admin and system; changes (adjust, thresholds,
+ * warehouses, reservations, feeds) for admin, system, or a client with
+ * the scope "inventory:write". Availability is public and the expiry sweep
+ * is a host job: neither takes a principal. Anyone else gets
+ * TC_EUNAUTHENTICATED or TC_EDENIED.
  *
  * Errors: functions return TC_OK or a negative TC_E code; tc_errmsg(ctx)
  * names the field, SKU, warehouse or feed line that was wrong. A failed
@@ -90,20 +99,23 @@ typedef struct tc_warehouse {
  * of UTF-8), priority (0..1000000, lower first) and active (0/1).
  * TC_ECONFLICT when the code exists, TC_EINVAL naming the field.
  */
-TC_EXTERN int tc_inventory_warehouse_create(tc_ctx *ctx, const char *code,
-                                            const char *name, int32_t priority,
-                                            int active);
+TC_EXTERN int tc_inventory_warehouse_create(tc_ctx *ctx,
+                                            const tc_principal *who,
+                                            const char *code, const char *name,
+                                            int32_t priority, int active);
 
 /**
  * Change a warehouse's name (NULL: keep), priority (< 0: keep) and active
  * flag (< 0: keep). TC_ENOTFOUND for an unknown code.
  */
-TC_EXTERN int tc_inventory_warehouse_update(tc_ctx *ctx, const char *code,
-                                            const char *name, int32_t priority,
-                                            int active);
+TC_EXTERN int tc_inventory_warehouse_update(tc_ctx *ctx,
+                                            const tc_principal *who,
+                                            const char *code, const char *name,
+                                            int32_t priority, int active);
 
 /** Read one warehouse into *out. TC_ENOTFOUND for an unknown code. */
 TC_EXTERN int tc_inventory_warehouse_get(tc_warehouse *out, tc_ctx *ctx,
+                                         const tc_principal *who,
                                          const char *code);
 
 /** Called per warehouse; w is valid during the call. Non-zero stops (a
@@ -111,8 +123,8 @@ TC_EXTERN int tc_inventory_warehouse_get(tc_warehouse *out, tc_ctx *ctx,
 typedef int (*tc_warehouse_cb)(const tc_warehouse *w, void *payload);
 
 /** Every warehouse, by priority then code (there are few). */
-TC_EXTERN int tc_inventory_warehouse_list(tc_ctx *ctx, tc_warehouse_cb cb,
-                                          void *payload);
+TC_EXTERN int tc_inventory_warehouse_list(tc_ctx *ctx, const tc_principal *who,
+                                          tc_warehouse_cb cb, void *payload);
 
 /* ---- levels, adjustments, ledger --------------------------------------- */
 
@@ -133,8 +145,9 @@ typedef int (*tc_stock_level_cb)(const tc_stock_level *level, void *payload);
  * warehouse priority then code. TC_ENOTFOUND for a SKU the catalog does not
  * know.
  */
-TC_EXTERN int tc_inventory_levels(tc_ctx *ctx, const char *sku,
-                                  tc_stock_level_cb cb, void *payload);
+TC_EXTERN int tc_inventory_levels(tc_ctx *ctx, const tc_principal *who,
+                                  const char *sku, tc_stock_level_cb cb,
+                                  void *payload);
 
 /**
  * Page through every level ordered by (sku, warehouse): up to limit
@@ -142,9 +155,10 @@ TC_EXTERN int tc_inventory_levels(tc_ctx *ctx, const char *sku,
  * may follow, next_cursor (at least 100 bytes, may be NULL) receives the
  * cursor of the next page, else "". The cursor is opaque.
  */
-TC_EXTERN int tc_inventory_levels_page(tc_ctx *ctx, const char *cursor,
-                                       size_t limit, tc_stock_level_cb cb,
-                                       void *payload, char *next_cursor);
+TC_EXTERN int tc_inventory_levels_page(tc_ctx *ctx, const tc_principal *who,
+                                       const char *cursor, size_t limit,
+                                       tc_stock_level_cb cb, void *payload,
+                                       char *next_cursor);
 
 /**
  * Available stock of sku over all active warehouses, for display: read
@@ -154,6 +168,17 @@ TC_EXTERN int tc_inventory_levels_page(tc_ctx *ctx, const char *cursor,
  */
 TC_EXTERN int tc_inventory_available(tc_ctx *ctx, const char *sku,
                                      int64_t *out);
+
+/**
+ * Whether any of skus[0..n) has a unit available over the active
+ * warehouses (*out 1) or none has (*out 0), read from the store, not the
+ * cache, inside the caller's transaction when one is open: for indexers
+ * that keep an in-stock flag (the search module). A SKU inventory does not
+ * know counts as none available. Like tc_inventory_available() it takes no
+ * principal: availability is public.
+ */
+TC_EXTERN int tc_inventory_any_available(int *out, tc_ctx *ctx,
+                                         const char *const *skus, size_t n);
 
 /** Why on-hand stock changed (ledger reasons). */
 typedef enum tc_stock_reason {
@@ -171,16 +196,18 @@ TC_EXTERN const char *tc_stock_reason_name(tc_stock_reason reason);
  * Change on-hand stock of sku in warehouse by delta (non-zero, |delta| <=
  * TC_INVENTORY_MAX_QTY) for reason (receipt and return take delta > 0,
  * adjustment either sign; sale and sync are written only by confirmations
- * and feeds), writing the ledger row (actor: who, 1..128 bytes; reference:
- * optional, <= 128 bytes) and inventory.adjusted. *on_hand_out (may be
+ * and feeds), writing the ledger row (actor: 1..128 bytes, NULL: who's name,
+ * "user:<id>", "system:<client_id>" or "system"; reference: optional,
+ * <= 128 bytes) and inventory.adjusted. *on_hand_out (may be
  * NULL) receives the new level. TC_EINSUFFICIENT when the level would fall
  * below what is reserved, TC_EOVERFLOW above TC_INVENTORY_MAX_QTY,
  * TC_ENOTFOUND for an unknown SKU or warehouse.
  */
 TC_EXTERN int tc_inventory_adjust(int64_t *on_hand_out, tc_ctx *ctx,
-                                  const char *sku, const char *warehouse,
-                                  int64_t delta, tc_stock_reason reason,
-                                  const char *actor, const char *reference);
+                                  const tc_principal *who, const char *sku,
+                                  const char *warehouse, int64_t delta,
+                                  tc_stock_reason reason, const char *actor,
+                                  const char *reference);
 
 /** One ledger row, valid during the callback. */
 typedef struct tc_ledger_entry {
@@ -200,9 +227,10 @@ typedef int (*tc_ledger_cb)(const tc_ledger_entry *e, void *payload);
  * Ledger rows of sku (and of warehouse, unless NULL) after entry id
  * after_id (NULL: from the first), oldest first, at most limit (1..1000).
  */
-TC_EXTERN int tc_inventory_ledger(tc_ctx *ctx, const char *sku,
-                                  const char *warehouse, const char *after_id,
-                                  size_t limit, tc_ledger_cb cb, void *payload);
+TC_EXTERN int tc_inventory_ledger(tc_ctx *ctx, const tc_principal *who,
+                                  const char *sku, const char *warehouse,
+                                  const char *after_id, size_t limit,
+                                  tc_ledger_cb cb, void *payload);
 
 /**
  * Check the invariants over the whole database: ledger sum == on_hand and
@@ -211,7 +239,8 @@ TC_EXTERN int tc_inventory_ledger(tc_ctx *ctx, const char *sku,
  * one. TC_OK when none does, TC_ECORRUPT naming the first one otherwise.
  * A report: reads every level.
  */
-TC_EXTERN int tc_inventory_verify(tc_ctx *ctx, size_t *problems);
+TC_EXTERN int tc_inventory_verify(tc_ctx *ctx, const tc_principal *who,
+                                  size_t *problems);
 
 /**
  * Set the low-stock threshold of sku (0..TC_INVENTORY_MAX_QTY; 0 turns it
@@ -221,8 +250,8 @@ TC_EXTERN int tc_inventory_verify(tc_ctx *ctx, size_t *problems);
  * crossing: the next event comes after stock has risen to it and fallen
  * below again.
  */
-TC_EXTERN int tc_inventory_set_threshold(tc_ctx *ctx, const char *sku,
-                                         int64_t threshold);
+TC_EXTERN int tc_inventory_set_threshold(tc_ctx *ctx, const tc_principal *who,
+                                         const char *sku, int64_t threshold);
 
 /* ---- reservations ------------------------------------------------------- */
 
@@ -286,7 +315,8 @@ typedef struct tc_reservation {
  * On success *out is owned by the caller (tc_inventory_reservation_free).
  */
 TC_EXTERN int tc_inventory_reserve(tc_reservation **out, tc_ctx *ctx,
-                                   const char *owner, const char *key,
+                                   const tc_principal *who, const char *owner,
+                                   const char *key,
                                    const tc_inventory_line *lines,
                                    size_t nlines, int64_t ttl_ms);
 
@@ -298,17 +328,20 @@ TC_EXTERN int tc_inventory_reserve(tc_reservation **out, tc_ctx *ctx,
  * as the sweep would), TC_ESTATE for a released one (naming both states),
  * TC_ENOTFOUND for an unknown id.
  */
-TC_EXTERN int tc_inventory_confirm(tc_ctx *ctx, const char *reservation_id);
+TC_EXTERN int tc_inventory_confirm(tc_ctx *ctx, const tc_principal *who,
+                                   const char *reservation_id);
 
 /**
  * Release a held reservation (reserved decreases; inventory.released).
  * Releasing a released or expired one is TC_OK (nothing changes);
  * TC_ESTATE for a confirmed one (naming both states), TC_ENOTFOUND.
  */
-TC_EXTERN int tc_inventory_release(tc_ctx *ctx, const char *reservation_id);
+TC_EXTERN int tc_inventory_release(tc_ctx *ctx, const tc_principal *who,
+                                   const char *reservation_id);
 
 /** Read a reservation; *out as for tc_inventory_reserve(). TC_ENOTFOUND. */
 TC_EXTERN int tc_inventory_reservation_get(tc_reservation **out, tc_ctx *ctx,
+                                           const tc_principal *who,
                                            const char *reservation_id);
 
 /** Free a reservation returned above. NULL is a no-op. */
@@ -342,9 +375,11 @@ typedef enum tc_feed_mode {
 #define TC_IMPORT_OPTIONS_VERSION 1
 typedef struct tc_import_options {
   uint32_t version;
-  tc_feed_mode mode; /**< default mode of rows */
-  const char *actor; /**< ledger actor (NULL: "sync") */
-  int skip_invalid;  /**< 1: apply the good rows, list the bad ones */
+  tc_feed_mode mode;
+  /**< default mode of rows */ /** ledger actor (NULL: who's name, as for
+                                  tc_inventory_adjust) */
+  const char *actor;
+  int skip_invalid; /**< 1: apply the good rows, list the bad ones */
 } tc_import_options;
 #define TC_IMPORT_OPTIONS_INIT \
   { TC_IMPORT_OPTIONS_VERSION, TC_FEED_ABSOLUTE, NULL, 0 }
@@ -394,9 +429,9 @@ typedef struct tc_sync_result {
  * On success *out is owned by the caller.
  */
 TC_EXTERN int tc_inventory_import(tc_sync_result **out, tc_ctx *ctx,
-                                  const char *feed_id, tc_feed_format format,
-                                  const char *data, size_t len,
-                                  const tc_import_options *opts);
+                                  const tc_principal *who, const char *feed_id,
+                                  tc_feed_format format, const char *data,
+                                  size_t len, const tc_import_options *opts);
 
 /** Free a result of tc_inventory_import(). NULL is a no-op. */
 TC_EXTERN void tc_inventory_sync_result_free(tc_ctx *ctx, tc_sync_result *r);
@@ -408,6 +443,7 @@ TC_EXTERN void tc_inventory_sync_result_free(tc_ctx *ctx, tc_sync_result *r);
  * (reads every level).
  */
 TC_EXTERN int tc_inventory_export(tc_buf *out, tc_ctx *ctx,
+                                  const tc_principal *who,
                                   tc_feed_format format);
 
 TC_END_DECL

@@ -68,24 +68,27 @@ typedef struct tc__field {
 #define API_REQ TC__F_REQUIRED
 #define API_NULL TC__F_NULLABLE
 
-#define API_FIELD(name, type, flags, min, max, fields, items, doc) \
-  { name, type, flags, min, max, fields, items, doc }
+/* Each expands to its initializer directly (not through another macro), so
+ * an item given as a compound literal, &(const tc__field)API_OBJ(...),
+ * passes through whole. */
 #define API_STR(name, flags, min, max, doc) \
-  API_FIELD(name, TC__F_STRING, flags, min, max, NULL, NULL, doc)
+  { name, TC__F_STRING, flags, min, max, NULL, NULL, doc }
 #define API_INT(name, flags, min, max, doc) \
-  API_FIELD(name, TC__F_INT, flags, min, max, NULL, NULL, doc)
+  { name, TC__F_INT, flags, min, max, NULL, NULL, doc }
 #define API_BOOL(name, flags, doc) \
-  API_FIELD(name, TC__F_BOOL, flags, 0, 0, NULL, NULL, doc)
+  { name, TC__F_BOOL, flags, 0, 0, NULL, NULL, doc }
 #define API_OBJ(name, flags, fields, doc) \
-  API_FIELD(name, TC__F_OBJECT, flags, 0, 0, fields, NULL, doc)
+  { name, TC__F_OBJECT, flags, 0, 0, fields, NULL, doc }
 #define API_ARR(name, flags, min, max, items, doc) \
-  API_FIELD(name, TC__F_ARRAY, flags, min, max, NULL, items, doc)
+  { name, TC__F_ARRAY, flags, min, max, NULL, items, doc }
 #define API_ANY(name, flags, doc) \
-  API_FIELD(name, TC__F_ANY, flags, 0, 0, NULL, NULL, doc)
+  { name, TC__F_ANY, flags, 0, 0, NULL, NULL, doc }
 /* An id: a UUID text of exactly 36 bytes. */
-#define API_ID(name, flags, doc) API_STR(name, flags, 36, 36, doc)
+#define API_ID(name, flags, doc) \
+  { name, TC__F_STRING, flags, 36, 36, NULL, NULL, doc }
 /* The end of a list. */
-#define API_END API_FIELD(NULL, 0, 0, 0, 0, NULL, NULL, NULL)
+#define API_END \
+  { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 
 /* ---- methods -------------------------------------------------------------
  */

@@ -31,6 +31,12 @@ struct tc_ctx {
   bool owns_store, owns_queue, owns_cache;
   int txn_depth;   /* nesting of tc__txn_begin */
   bool txn_failed; /* an inner level ended in error */
+  /* What runs when the outermost transaction ends (tc__txn_on_commit). */
+  struct tc__txn_hook_slot {
+    void (*fn)(tc_ctx *ctx, void *arg, bool committed);
+    void *arg;
+  } txn_hooks[8];
+  size_t ntxn_hooks;
   int errcode;
   char errmsg[TC__ERRMSG_SIZE];
   char errfield[TC__ERRFIELD_SIZE];
@@ -113,6 +119,16 @@ int tc__db_row(tc_ctx *ctx, const char *sql, const tc_value *params,
  * ends in error makes the outermost roll back. */
 int tc__txn_begin(tc_ctx *ctx, tc_txn_mode mode);
 int tc__txn_end(tc_ctx *ctx, int rc);
+
+/* After-commit hook: fn(ctx, arg, committed) runs once when the outermost
+ * transaction ends, committed true when it committed, so a module acts on
+ * what was committed (drops its cache entries) whoever ends the
+ * transaction. Outside a transaction it runs at once (committed true). The
+ * same (fn, arg) registered again in one transaction runs once. At most 8
+ * different hooks per transaction: TC_ELIMIT beyond. fn may use the
+ * store; it must not fail (a commit cannot be undone). */
+typedef void (*tc__txn_hook)(tc_ctx *ctx, void *arg, bool committed);
+int tc__txn_on_commit(tc_ctx *ctx, tc__txn_hook fn, void *arg);
 
 /* Column readers for row callbacks: NULL reads as "" / 0. */
 static inline const char *tc__col_text(const tc_value *col) {

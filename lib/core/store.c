@@ -56,6 +56,34 @@ int tc__txn_begin(tc_ctx *ctx, tc_txn_mode mode) {
   return TC_OK;
 }
 
+/* The hooks of the transaction that just ended; taken off the context
+ * first, so a hook may open a transaction of its own. */
+static void run_hooks(tc_ctx *ctx, bool committed) {
+  struct tc__txn_hook_slot
+      hooks[sizeof(ctx->txn_hooks) / sizeof(ctx->txn_hooks[0])];
+  size_t n = ctx->ntxn_hooks;
+  memcpy(hooks, ctx->txn_hooks, n * sizeof(hooks[0]));
+  ctx->ntxn_hooks = 0;
+  for (size_t i = 0; i < n; i++) hooks[i].fn(ctx, hooks[i].arg, committed);
+}
+
+int tc__txn_on_commit(tc_ctx *ctx, tc__txn_hook fn, void *arg) {
+  if (ctx->txn_depth <= 0) {
+    fn(ctx, arg, true);
+    return TC_OK;
+  }
+  for (size_t i = 0; i < ctx->ntxn_hooks; i++)
+    if (ctx->txn_hooks[i].fn == fn && ctx->txn_hooks[i].arg == arg)
+      return TC_OK;
+  if (ctx->ntxn_hooks == sizeof(ctx->txn_hooks) / sizeof(ctx->txn_hooks[0]))
+    return tc__seterr(ctx, TC_ELIMIT, NULL,
+                      "too many after-commit hooks in one transaction");
+  ctx->txn_hooks[ctx->ntxn_hooks].fn = fn;
+  ctx->txn_hooks[ctx->ntxn_hooks].arg = arg;
+  ctx->ntxn_hooks++;
+  return TC_OK;
+}
+
 int tc__txn_end(tc_ctx *ctx, int rc) {
   if (ctx->txn_depth <= 0)
     return tc__seterr(ctx, TC_ERROR, NULL, "transaction end without begin");
@@ -63,13 +91,18 @@ int tc__txn_end(tc_ctx *ctx, int rc) {
   if (--ctx->txn_depth > 0) return rc;
   if (rc == TC_OK && !ctx->txn_failed) {
     int crc = ctx->store->commit(ctx->store->self);
-    if (crc == TC_OK) return TC_OK;
+    if (crc == TC_OK) {
+      run_hooks(ctx, true);
+      return TC_OK;
+    }
     store_error(ctx, crc, "commit");
     ctx->store->rollback(ctx->store->self);
+    run_hooks(ctx, false);
     return crc;
   }
   ctx->store->rollback(ctx->store->self);
   ctx->txn_failed = false;
+  run_hooks(ctx, false);
   if (rc == TC_OK)
     rc = tc__seterr(ctx, TC_ESTATE, NULL,
                     "transaction rolled back: an inner step failed");

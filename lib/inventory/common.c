@@ -106,6 +106,16 @@ int tc__inv_check_wh(tc_ctx *ctx, const char *field, const char *code) {
   return TC_OK;
 }
 
+const char *tc__inv_actor(char *buf, const tc_principal *who) {
+  if (who && who->kind == TC_PRINCIPAL_USER)
+    snprintf(buf, INV_ACTOR_MAX, "user:%s", who->user_id);
+  else if (who && who->client_id[0])
+    snprintf(buf, INV_ACTOR_MAX, "system:%.63s", who->client_id);
+  else
+    snprintf(buf, INV_ACTOR_MAX, "system");
+  return buf;
+}
+
 int tc__inv_sku_known(tc_ctx *ctx, const char *sku) {
   tc_catalog_sku_info info;
   int rc = tc_catalog_sku_lookup(&info, ctx, &tc__system_principal, sku);
@@ -231,13 +241,16 @@ int tc__inv_available_db(tc_ctx *ctx, const char *sku, int64_t *out) {
   return tc__db_exec(ctx, SQL_AVAILABLE, p, 1, inv_int_row, out, NULL);
 }
 
+static void inv_after_commit(tc_ctx *ctx, void *arg, bool committed);
+
 static int inv_mark_dirty(tc_ctx *ctx, const char *sku) {
   inv_state *st = tc__inv_state(ctx);
   if (!st) return TC_ENOMEM;
   /* Only the last entry is compared (a feed touches SKUs in order): a
    * duplicate further back costs one more cache bump, a full scan would
    * cost a feed of n SKUs n^2 compares. */
-  if (st->ndirty && strcmp(st->dirty[st->ndirty - 1], sku) == 0) return TC_OK;
+  if (st->ndirty && strcmp(st->dirty[st->ndirty - 1], sku) == 0)
+    return tc__txn_on_commit(ctx, inv_after_commit, NULL);
   if (st->ndirty == st->adirty) {
     size_t na = st->adirty ? st->adirty * 2 : 16;
     void *p = tc__realloc(ctx, st->dirty, na * sizeof(*st->dirty));
@@ -246,7 +259,9 @@ static int inv_mark_dirty(tc_ctx *ctx, const char *sku) {
     st->adirty = na;
   }
   snprintf(st->dirty[st->ndirty++], sizeof(st->dirty[0]), "%s", sku);
-  return TC_OK;
+  /* Registered after the SKU is listed: outside a transaction the hook
+   * runs at once. */
+  return tc__txn_on_commit(ctx, inv_after_commit, NULL);
 }
 
 int tc__inv_touched(tc_ctx *ctx, const char *sku) {
@@ -308,11 +323,15 @@ void tc__inv_invalidate_all(tc_ctx *ctx) {
     ctx->cache->incr(ctx->cache->self, INV_GEN_ALL, 1, INV_GEN_TTL_MS, &n);
 }
 
-int tc__inv_after_txn(tc_ctx *ctx, int rc) {
+/* The after-commit hook of every transaction that touched a SKU: drop the
+ * cached availability of what was committed, whichever module ended the
+ * transaction. */
+static void inv_after_commit(tc_ctx *ctx, void *arg, bool committed) {
+  (void)arg;
   inv_state *st = ctx->module_state[TC__SLOT_INVENTORY];
-  if (!st || ctx->txn_depth > 0) return rc;
+  if (!st) return;
   tc_cache *c = ctx->cache;
-  for (size_t i = 0; rc == TC_OK && c && i < st->ndirty; i++) {
+  for (size_t i = 0; committed && c && i < st->ndirty; i++) {
     char gen[600], val[600];
     int64_t n = 0;
     inv_cache_keys(gen, val, sizeof(gen), st->dirty[i]);
@@ -322,12 +341,20 @@ int tc__inv_after_txn(tc_ctx *ctx, int rc) {
       c->del(c->self, val);
   }
   st->ndirty = 0;
-  return rc;
 }
 
-int tc__inv_txn_end(tc_ctx *ctx, int rc) {
-  rc = tc__txn_end(ctx, rc);
-  return tc__inv_after_txn(ctx, rc);
+int tc_inventory_any_available(int *out, tc_ctx *ctx, const char *const *skus,
+                               size_t n) {
+  if (out) *out = 0;
+  if (!ctx || !out || (n && !skus)) return TC_EINVAL;
+  tc__clearerr(ctx);
+  for (size_t i = 0; i < n && !*out; i++) {
+    int64_t avail = 0;
+    int rc = tc__inv_available_db(ctx, skus[i], &avail);
+    if (rc) return rc;
+    *out = avail > 0;
+  }
+  return TC_OK;
 }
 
 int tc_inventory_available(tc_ctx *ctx, const char *sku, int64_t *out) {

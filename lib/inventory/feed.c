@@ -362,11 +362,14 @@ static int feed_args(tc_ctx *ctx, const char *feed_id, tc_feed_format format,
   return TC_OK;
 }
 
-int tc_inventory_import(tc_sync_result **out, tc_ctx *ctx, const char *feed_id,
+int tc_inventory_import(tc_sync_result **out, tc_ctx *ctx,
+                        const tc_principal *who, const char *feed_id,
                         tc_feed_format format, const char *data, size_t len,
                         const tc_import_options *opts) {
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_WRITE, NULL);
+  if (arc) return arc;
   *out = NULL;
   tc_import_options o = TC_IMPORT_OPTIONS_INIT;
   if (opts) o = *opts;
@@ -384,9 +387,9 @@ int tc_inventory_import(tc_sync_result **out, tc_ctx *ctx, const char *feed_id,
   rc = feed_replay(ctx, feed_id, digest, out);
   if (rc != TC_ENOTFOUND) return rc;
   tc__clearerr(ctx);
-
+  char named[INV_ACTOR_MAX];
   feed_job j = {feed_id,
-                o.actor ? o.actor : "sync",
+                o.actor ? o.actor : tc__inv_actor(named, who),
                 format,
                 o.skip_invalid != 0,
                 {NULL, 0, 0},
@@ -412,7 +415,7 @@ int tc_inventory_import(tc_sync_result **out, tc_ctx *ctx, const char *feed_id,
   tc_sync_result *prev = NULL;
   rc = feed_replay(ctx, feed_id, digest, &prev);
   if (rc == TC_OK) { /* applied meanwhile by someone else */
-    tc__inv_txn_end(ctx, TC_OK);
+    tc__txn_end(ctx, TC_OK);
     tc_inventory_sync_result_free(ctx, j.res);
     j.res = prev;
     goto out;
@@ -424,7 +427,7 @@ int tc_inventory_import(tc_sync_result **out, tc_ctx *ctx, const char *feed_id,
   if (rc == TC_OK) rc = feed_touch(ctx, &j);
   if (rc == TC_OK) rc = feed_record(ctx, &j, digest);
   if (rc == TC_OK) rc = feed_publish(ctx, &j);
-  rc = tc__inv_txn_end(ctx, rc);
+  rc = tc__txn_end(ctx, rc);
 out:
   tc__feed_rows_free(ctx, &j.rows);
   if (rc) {
@@ -480,9 +483,12 @@ static int feed_export_row(const tc_value *cols, size_t n, void *payload) {
   return rc ? TC_ENOMEM : 0;
 }
 
-int tc_inventory_export(tc_buf *out, tc_ctx *ctx, tc_feed_format format) {
+int tc_inventory_export(tc_buf *out, tc_ctx *ctx, const tc_principal *who,
+                        tc_feed_format format) {
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_ADMIN, NULL);
+  if (arc) return arc;
   if (format != TC_FEED_CSV && format != TC_FEED_JSON)
     return tc__seterr(ctx, TC_EINVAL, "format", "format must be csv or json");
   size_t mark = out->size;

@@ -31,6 +31,11 @@ int tc__inv_check_wh(tc_ctx *ctx, const char *field, const char *code);
 int tc__inv_check_text(tc_ctx *ctx, const char *field, const char *s,
                        size_t min, size_t max);
 
+/* The ledger's name for who, into buf (INV_ACTOR_MAX bytes): "user:<id>",
+ * "system:<client_id>" or "system". Returns buf. */
+#define INV_ACTOR_MAX 128
+const char *tc__inv_actor(char *buf, const tc_principal *who);
+
 /* The SKU exists in the catalog (TC_ENOTFOUND naming it otherwise). */
 int tc__inv_sku_known(tc_ctx *ctx, const char *sku);
 /* The warehouse exists; *active receives its flag (may be NULL). */
@@ -72,23 +77,16 @@ static inline tc_buf tc__inv_buf(tc_ctx *ctx) {
 
 /* After a change of sku's availability inside a transaction: publish
  * inventory.low_stock on a downward crossing of its threshold, reset the
- * crossing on the way up, and remember sku for cache invalidation. */
+ * crossing on the way up, and remember sku: its cached availability is
+ * dropped once the transaction commits (an after-commit hook, whoever
+ * ends the transaction). */
 int tc__inv_touched(tc_ctx *ctx, const char *sku);
 
 /* Available stock of sku over active warehouses, from the database. */
 int tc__inv_available_db(tc_ctx *ctx, const char *sku, int64_t *out);
 
-/* Run after the outermost transaction ended: invalidate the cached
- * availability of every SKU touched (only when committed: rc == TC_OK).
- * Returns rc. */
-int tc__inv_after_txn(tc_ctx *ctx, int rc);
-
 /* Invalidate every SKU's cached availability (a warehouse changed). */
 void tc__inv_invalidate_all(tc_ctx *ctx);
-
-/* End the transaction and run the invalidation: use instead of
- * tc__txn_end in this module. */
-int tc__inv_txn_end(tc_ctx *ctx, int rc);
 
 /* Quote s as a JSON string into buf (for small event payloads). */
 int tc__inv_json_escape(char *buf, size_t size, const char *s);

@@ -212,9 +212,12 @@ static int inv_load(tc_ctx *ctx, const char *id, tc_reservation **out) {
 }
 
 int tc_inventory_reservation_get(tc_reservation **out, tc_ctx *ctx,
+                                 const tc_principal *who,
                                  const char *reservation_id) {
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_READ, NULL);
+  if (arc) return arc;
   *out = NULL;
   int rc;
   if ((rc = inv_check_id(ctx, reservation_id))) return rc;
@@ -312,9 +315,12 @@ out:
   return rc;
 }
 
-int tc_inventory_release(tc_ctx *ctx, const char *reservation_id) {
+int tc_inventory_release(tc_ctx *ctx, const tc_principal *who,
+                         const char *reservation_id) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_WRITE, NULL);
+  if (arc) return arc;
   int rc;
   if ((rc = inv_check_id(ctx, reservation_id))) return rc;
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
@@ -333,7 +339,7 @@ int tc_inventory_release(tc_ctx *ctx, const char *reservation_id) {
     rc = inv_unhold(ctx, reservation_id, TC_RESERVATION_RELEASED,
                     tc__now_ms(ctx), &done);
   /* released or expired already: nothing is held, nothing to do */
-  return tc__inv_txn_end(ctx, rc);
+  return tc__txn_end(ctx, rc);
 }
 
 /* ---- confirm -------------------------------------------------------------
@@ -380,9 +386,12 @@ out:
   return rc;
 }
 
-int tc_inventory_confirm(tc_ctx *ctx, const char *reservation_id) {
+int tc_inventory_confirm(tc_ctx *ctx, const tc_principal *who,
+                         const char *reservation_id) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_WRITE, NULL);
+  if (arc) return arc;
   int rc;
   if ((rc = inv_check_id(ctx, reservation_id))) return rc;
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
@@ -424,7 +433,7 @@ int tc_inventory_confirm(tc_ctx *ctx, const char *reservation_id) {
                         "reservation %s has an unknown state", reservation_id);
     }
   }
-  rc = tc__inv_txn_end(ctx, rc);
+  rc = tc__txn_end(ctx, rc);
   if (rc == TC_OK && expired_now)
     rc = tc__seterr(ctx, TC_EEXPIRED, "id", "reservation %s expired at %lld",
                     reservation_id, (long long)h.expires_ms);
@@ -471,7 +480,7 @@ int tc_inventory_sweep(tc_ctx *ctx, int64_t now_ms, size_t limit,
     bool done = false;
     if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) break;
     rc = inv_unhold(ctx, d.ids[i], TC_RESERVATION_EXPIRED, now_ms, &done);
-    rc = tc__inv_txn_end(ctx, rc);
+    rc = tc__txn_end(ctx, rc);
     if (rc == TC_OK && done) count++;
   }
   tc__free(ctx, d.ids);
@@ -671,7 +680,7 @@ static int inv_reserve_once(tc_ctx *ctx, const inv_req *rq,
   if (rc == TC_OK) rc = inv_load(ctx, h.id, out);
 done:
   inv_plan_free(ctx, &pl);
-  rc = tc__inv_txn_end(ctx, rc);
+  rc = tc__txn_end(ctx, rc);
 fail_free:
   if (rc) {
     tc_inventory_reservation_free(ctx, *out);
@@ -680,11 +689,14 @@ fail_free:
   return rc;
 }
 
-int tc_inventory_reserve(tc_reservation **out, tc_ctx *ctx, const char *owner,
+int tc_inventory_reserve(tc_reservation **out, tc_ctx *ctx,
+                         const tc_principal *who, const char *owner,
                          const char *key, const tc_inventory_line *lines,
                          size_t nlines, int64_t ttl_ms) {
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_WRITE, NULL);
+  if (arc) return arc;
   *out = NULL;
   int rc;
   if ((rc = tc__inv_check_text(ctx, "owner", owner, 1, INV_TEXT_MAX)))

@@ -28,10 +28,12 @@ static int inv_level_each(const tc_value *cols, size_t n, void *payload) {
   return rc ? TC_STORE_STOP : 0;
 }
 
-int tc_inventory_levels(tc_ctx *ctx, const char *sku, tc_stock_level_cb cb,
-                        void *payload) {
+int tc_inventory_levels(tc_ctx *ctx, const tc_principal *who, const char *sku,
+                        tc_stock_level_cb cb, void *payload) {
   if (!ctx || !cb) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_READ, NULL);
+  if (arc) return arc;
   int rc;
   if ((rc = tc__inv_check_sku(ctx, "sku", sku))) return rc;
   if ((rc = tc__inv_sku_known(ctx, sku))) return rc;
@@ -49,11 +51,14 @@ int tc_inventory_levels(tc_ctx *ctx, const char *sku, tc_stock_level_cb cb,
 }
 
 /* The cursor is "<warehouse>:<sku>": warehouse codes hold no ':'. */
-int tc_inventory_levels_page(tc_ctx *ctx, const char *cursor, size_t limit,
+int tc_inventory_levels_page(tc_ctx *ctx, const tc_principal *who,
+                             const char *cursor, size_t limit,
                              tc_stock_level_cb cb, void *payload,
                              char *next_cursor) {
   if (!ctx || !cb) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_READ, NULL);
+  if (arc) return arc;
   if (limit < 1 || limit > 1000)
     return tc__seterr(ctx, TC_EINVAL, "limit",
                       "limit must be between 1 and 1000");
@@ -166,12 +171,17 @@ int tc__inv_apply_delta(tc_ctx *ctx, const char *sku, const char *wh,
   return tc__inv_touched(ctx, sku);
 }
 
-int tc_inventory_adjust(int64_t *on_hand_out, tc_ctx *ctx, const char *sku,
+int tc_inventory_adjust(int64_t *on_hand_out, tc_ctx *ctx,
+                        const tc_principal *who, const char *sku,
                         const char *warehouse, int64_t delta,
                         tc_stock_reason reason, const char *actor,
                         const char *reference) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_WRITE, NULL);
+  if (arc) return arc;
+  char named[INV_ACTOR_MAX];
+  if (!actor) actor = tc__inv_actor(named, who);
   int rc;
   if ((rc = inv_adjust_args(ctx, sku, warehouse, delta, reason, actor,
                             reference)))
@@ -196,7 +206,7 @@ int tc_inventory_adjust(int64_t *on_hand_out, tc_ctx *ctx, const char *sku,
            (long long)after, actor_j, ref_j);
   rc = tc__publish(ctx, "inventory.adjusted", sku, payload);
 done:
-  rc = tc__inv_txn_end(ctx, rc);
+  rc = tc__txn_end(ctx, rc);
   if (rc == TC_OK && on_hand_out) *on_hand_out = after;
   return rc;
 }
@@ -226,11 +236,13 @@ static int inv_ledger_each(const tc_value *cols, size_t n, void *payload) {
   return rc ? TC_STORE_STOP : 0;
 }
 
-int tc_inventory_ledger(tc_ctx *ctx, const char *sku, const char *warehouse,
-                        const char *after_id, size_t limit, tc_ledger_cb cb,
-                        void *payload) {
+int tc_inventory_ledger(tc_ctx *ctx, const tc_principal *who, const char *sku,
+                        const char *warehouse, const char *after_id,
+                        size_t limit, tc_ledger_cb cb, void *payload) {
   if (!ctx || !cb) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_ADMIN, NULL);
+  if (arc) return arc;
   int rc;
   if ((rc = tc__inv_check_sku(ctx, "sku", sku))) return rc;
   if (warehouse && (rc = tc__inv_check_wh(ctx, "warehouse", warehouse)))
@@ -284,9 +296,12 @@ static int inv_verify_row(const tc_value *cols, size_t n, void *payload) {
   return 0;
 }
 
-int tc_inventory_verify(tc_ctx *ctx, size_t *problems) {
+int tc_inventory_verify(tc_ctx *ctx, const tc_principal *who,
+                        size_t *problems) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_ADMIN, NULL);
+  if (arc) return arc;
   if (problems) *problems = 0;
   inv_verify v = {ctx, 0, ""};
   /* One consistent snapshot for the whole check. */
@@ -314,10 +329,12 @@ int tc_inventory_verify(tc_ctx *ctx, size_t *problems) {
 
 /* ---- thresholds -------------------------------------------------------- */
 
-int tc_inventory_set_threshold(tc_ctx *ctx, const char *sku,
-                               int64_t threshold) {
+int tc_inventory_set_threshold(tc_ctx *ctx, const tc_principal *who,
+                               const char *sku, int64_t threshold) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_WRITE, NULL);
+  if (arc) return arc;
   int rc;
   if ((rc = tc__inv_check_sku(ctx, "sku", sku))) return rc;
   if (threshold < 0 || threshold > TC_INVENTORY_MAX_QTY)

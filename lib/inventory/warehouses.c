@@ -20,11 +20,13 @@ static int inv_wh_args(tc_ctx *ctx, const char *name, int32_t priority,
   return TC_OK;
 }
 
-int tc_inventory_warehouse_create(tc_ctx *ctx, const char *code,
-                                  const char *name, int32_t priority,
-                                  int active) {
+int tc_inventory_warehouse_create(tc_ctx *ctx, const tc_principal *who,
+                                  const char *code, const char *name,
+                                  int32_t priority, int active) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_WRITE, NULL);
+  if (arc) return arc;
   int rc;
   if ((rc = tc__inv_check_wh(ctx, "code", code))) return rc;
   if ((rc = inv_wh_args(ctx, name, priority, active, false))) return rc;
@@ -42,11 +44,13 @@ int tc_inventory_warehouse_create(tc_ctx *ctx, const char *code,
   return tc__txn_end(ctx, rc);
 }
 
-int tc_inventory_warehouse_update(tc_ctx *ctx, const char *code,
-                                  const char *name, int32_t priority,
-                                  int active) {
+int tc_inventory_warehouse_update(tc_ctx *ctx, const tc_principal *who,
+                                  const char *code, const char *name,
+                                  int32_t priority, int active) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_WRITE, NULL);
+  if (arc) return arc;
   int rc;
   if ((rc = tc__inv_check_wh(ctx, "code", code))) return rc;
   if ((rc = inv_wh_args(ctx, name, priority, active, true))) return rc;
@@ -89,9 +93,11 @@ static int inv_wh_one(const tc_value *cols, size_t n, void *payload) {
 }
 
 int tc_inventory_warehouse_get(tc_warehouse *out, tc_ctx *ctx,
-                               const char *code) {
+                               const tc_principal *who, const char *code) {
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_ADMIN, NULL);
+  if (arc) return arc;
   int rc;
   if ((rc = tc__inv_check_wh(ctx, "code", code))) return rc;
   tc_value p[] = {tc__inv_text(code)};
@@ -121,10 +127,12 @@ static int inv_wh_each(const tc_value *cols, size_t n, void *payload) {
   return rc ? TC_STORE_STOP : 0;
 }
 
-int tc_inventory_warehouse_list(tc_ctx *ctx, tc_warehouse_cb cb,
-                                void *payload) {
+int tc_inventory_warehouse_list(tc_ctx *ctx, const tc_principal *who,
+                                tc_warehouse_cb cb, void *payload) {
   if (!ctx || !cb) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "inventory", TC__ACT_ADMIN, NULL);
+  if (arc) return arc;
   inv_wh_list l = {cb, payload, 0};
   return tc__db_exec(ctx,
                      "SELECT code, name, priority, active, created_ms, "

@@ -9,7 +9,7 @@
  * recovery sweep re-drives with the same key: a refund is neither lost nor
  * made twice.
  */
-#include "inventory/inventory_internal.h"
+#include "techcorp/inventory.h"
 #include "orders_priv.h"
 #include "payments/payments_internal.h"
 
@@ -272,7 +272,8 @@ static int sold_reservation(tc_ctx *ctx, const char *order_id,
   int rc = tc__ord_saga_load(ctx, order_id, &s);
   if (rc) return rc;
   if (!s.reservation_id[0]) return TC_OK;
-  rc = tc_inventory_reservation_get(out, ctx, s.reservation_id);
+  rc = tc_inventory_reservation_get(out, ctx, &tc__system_principal,
+                                    s.reservation_id);
   if (rc == TC_OK && (*out)->state != TC_RESERVATION_CONFIRMED) {
     tc_inventory_reservation_free(ctx, *out);
     *out = NULL;
@@ -287,8 +288,9 @@ static int return_stock(tc_ctx *ctx, const tc_reservation *r, const char *sku,
   for (size_t i = 0; r && qty > 0 && i < r->nallocs; i++) {
     if (strcmp(r->allocs[i].sku, sku)) continue;
     int64_t n = qty < r->allocs[i].qty ? qty : r->allocs[i].qty;
-    int rc = tc_inventory_adjust(NULL, ctx, sku, r->allocs[i].warehouse, n,
-                                 TC_STOCK_RETURN, "orders", reference);
+    int rc = tc_inventory_adjust(NULL, ctx, &tc__system_principal, sku,
+                                 r->allocs[i].warehouse, n, TC_STOCK_RETURN,
+                                 "orders", reference);
     if (rc) return rc;
     qty -= n;
   }
@@ -334,7 +336,7 @@ int tc_orders_cancel(tc_order **out, tc_ctx *ctx, const tc_principal *who,
   if (rc == TC_OK)
     rc = refund_insert(ctx, order_id, "cancel", o->total.amount - o->refunded,
                        true, reason ? reason : "order cancelled", refund_id);
-  rc = tc__inv_txn_end(ctx, rc);
+  rc = tc__txn_end(ctx, rc);
   if (rc == TC_OK) rc = refund_run(ctx, refund_id);
 out:
   tc_orders_order_free(ctx, o);
@@ -463,7 +465,7 @@ int tc_orders_refund(tc_order **out, tc_ctx *ctx, const tc_principal *who,
   if (rc == TC_OK)
     rc = refund_insert(ctx, order_id, key, amount.amount, false, reason,
                        refund_id);
-  rc = tc__inv_txn_end(ctx, rc);
+  rc = tc__txn_end(ctx, rc);
   if (rc == TC_OK) rc = refund_run(ctx, refund_id);
 out:
   tc_orders_order_free(ctx, o);

@@ -3,7 +3,8 @@
  *
  * Steps (orders_sagas.step), each recorded and committed BEFORE the call it
  * makes, its outcome recorded in the transaction of the order's transition:
- *   reserve   tc_inventory_reserve(key "order:<id>:reserve:<seq>")
+ *   reserve   tc_inventory_reserve(key "order:<id>:reserve:<seq>",
+ * &tc__system_principal)
  *             -> authorize (order awaiting_payment)
  *             -> done      (out of stock: order cancelled)
  *   authorize tc__payments_authorize_owned(key "order:<id>:payment")
@@ -184,8 +185,8 @@ static int do_reserve(tc_ctx *ctx, ord_state *st, ord_saga *s,
   char key[96];
   snprintf(key, sizeof(key), "order:%s:reserve:%lld", s->order_id,
            (long long)s->reserve_seq);
-  rc = tc_inventory_reserve(out, ctx, s->order_id, key, lines, n,
-                            st->opts.reservation_ttl_ms);
+  rc = tc_inventory_reserve(out, ctx, &tc__system_principal, s->order_id, key,
+                            lines, n, st->opts.reservation_ttl_ms);
   tc_orders_order_free(ctx, o);
   return rc;
 }
@@ -299,7 +300,7 @@ static int step_authorize(tc_ctx *ctx, ord_state *st, ord_saga *s) {
  */
 
 static int step_confirm(tc_ctx *ctx, ord_state *st, ord_saga *s) {
-  int rc = tc_inventory_confirm(ctx, s->reservation_id);
+  int rc = tc_inventory_confirm(ctx, &tc__system_principal, s->reservation_id);
   if (rc == TC_OK) {
     set_step(s, "done");
     s->result_rc = TC_OK;
@@ -336,7 +337,8 @@ static int step_confirm(tc_ctx *ctx, ord_state *st, ord_saga *s) {
 
 static int step_release(tc_ctx *ctx, ord_state *st, ord_saga *s) {
   if (s->reservation_id[0]) {
-    int rc = tc_inventory_release(ctx, s->reservation_id);
+    int rc =
+        tc_inventory_release(ctx, &tc__system_principal, s->reservation_id);
     if (rc) return rc;
   }
   set_step(s, "settle");

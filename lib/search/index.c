@@ -11,7 +11,7 @@
  */
 #include <stdio.h>
 
-#include "inventory/inventory_internal.h"
+#include "techcorp/inventory.h"
 #include "search_priv.h"
 
 /* ---- building the texts ---------------------------------------------------
@@ -224,27 +224,14 @@ int tc__search_put_product(tc_ctx *ctx, const tc_catalog_product_doc *d,
   return TC_OK;
 }
 
-/* Does any of the SKUs have stock available (inventory's own count)? */
-static int any_available(tc_ctx *ctx, const char *const *skus, size_t n,
-                         bool *out) {
-  *out = false;
-  for (size_t i = 0; i < n && !*out; i++) {
-    int64_t avail = 0;
-    int rc = tc__inv_available_db(ctx, skus[i], &avail);
-    if (rc) return rc;
-    *out = avail > 0;
-  }
-  return TC_OK;
-}
-
 int tc__search_index_product(tc_ctx *ctx, const tc_catalog_product_doc *d) {
   int rc = check_doc(ctx, d);
   if (rc) return rc;
-  bool in_stock = false;
+  int in_stock = 0;
   if (d->status && strcmp(d->status, "published") == 0 &&
-      (rc = any_available(ctx, d->skus, d->sku_count, &in_stock)))
+      (rc = tc_inventory_any_available(&in_stock, ctx, d->skus, d->sku_count)))
     return srch_store_failed(ctx, rc, "reading stock");
-  return tc__search_put_product(ctx, d, in_stock);
+  return tc__search_put_product(ctx, d, in_stock != 0);
 }
 
 int tc__search_remove_product(tc_ctx *ctx, const char *product_id) {
@@ -346,12 +333,12 @@ static int restock(tc_ctx *ctx, int64_t docid) {
   int rc =
       tc__db_exec(ctx, "SELECT sku FROM search_product_skus WHERE docid = ?", p,
                   1, sku_row, &s, NULL);
-  bool avail = false;
+  int avail = 0;
   if (!rc && s.n) {
     s.ptrs = tc__calloc(ctx, s.n, sizeof(*s.ptrs));
     if (!s.ptrs) rc = TC_ENOMEM;
     for (size_t i = 0; !rc && i < s.n; i++) s.ptrs[i] = s.v[i];
-    if (!rc) rc = any_available(ctx, s.ptrs, s.n, &avail);
+    if (!rc) rc = tc_inventory_any_available(&avail, ctx, s.ptrs, s.n);
   }
   int64_t changes = 0;
   if (!rc) {
