@@ -10,6 +10,9 @@
 
 #include <techcorp/techcorp.h>
 
+/* The demo acts as a trusted host process (an admin tool). */
+static const tc_principal host = TC_PRINCIPAL_SYSTEM_INIT;
+
 int demo_payments(tc_ctx *ctx);
 
 static void show(const char *what, int rc, const tc_payment *p, tc_ctx *ctx) {
@@ -36,35 +39,35 @@ int demo_payments(tc_ctx *ctx) {
   printf(
       "    payments: sandbox provider, capture later, retries behind a "
       "breaker\n");
-  rc = tc_payments_authorize(&p, ctx, order.str, NULL, "checkout-demo-1",
-                             &total, "tok_visa");
+  rc = tc_payments_authorize(&p, ctx, &host, NULL, order.str, NULL,
+                             "checkout-demo-1", &total, "tok_visa");
   show("authorize card (tok_visa)", rc, &p, ctx);
   if (rc) return rc;
   printf("    card ending %s, provider ref %s\n", p.card_last4, p.provider_ref);
-  rc = tc_payments_authorize(&p, ctx, order.str, NULL, "checkout-demo-1",
-                             &total, "tok_visa");
+  rc = tc_payments_authorize(&p, ctx, &host, NULL, order.str, NULL,
+                             "checkout-demo-1", &total, "tok_visa");
   show("same checkout retried", rc, &p, ctx);
   if (rc) return rc;
 
-  rc = tc_payments_capture(&p, ctx, p.id, 0);
+  rc = tc_payments_capture(&p, ctx, &host, NULL, p.id, 0);
   show("capture on shipping", rc, &p, ctx);
   if (rc) return rc;
 
-  rc = tc_payments_authorize(&d, ctx, order2.str, NULL, "checkout-demo-2",
-                             &total, "tok_chargeDeclined");
+  rc = tc_payments_authorize(&d, ctx, &host, NULL, order2.str, NULL,
+                             "checkout-demo-2", &total, "tok_chargeDeclined");
   show("declined card", rc, &d, ctx);
   if (rc != TC_EDECLINED) return rc ? rc : TC_ERROR;
 
-  rc = tc_payments_authorize(&d, ctx, order3.str, NULL, "checkout-demo-3",
-                             &total, "tok_transient_1");
+  rc = tc_payments_authorize(&d, ctx, &host, NULL, order3.str, NULL,
+                             "checkout-demo-3", &total, "tok_transient_1");
   show("provider hiccup, retried", rc, &d, ctx);
   if (rc) return rc;
 
-  rc = tc_payments_refund(&p, ctx, p.id, 5000, "rma-demo-1",
+  rc = tc_payments_refund(&p, ctx, &host, NULL, p.id, 5000, "rma-demo-1",
                           "one item returned");
   show("partial refund 50.00", rc, &p, ctx);
   if (rc) return rc;
-  rc = tc_payments_refund(&p, ctx, p.id, 5000, "rma-demo-1",
+  rc = tc_payments_refund(&p, ctx, &host, NULL, p.id, 5000, "rma-demo-1",
                           "one item returned");
   show("same refund again (no-op)", rc, &p, ctx);
   if (rc) return rc;
@@ -88,7 +91,7 @@ int demo_payments(tc_ctx *ctx) {
   printf("    %-28s %s (duplicate: no-op)\n", "same webhook again",
          tc_status_name(rc));
   if (rc) return rc;
-  rc = tc_payments_get(&p, ctx, p.id);
+  rc = tc_payments_get(&p, ctx, &host, p.id);
   show("after the webhook", rc, &p, ctx);
   if (rc) return rc;
 

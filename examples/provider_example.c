@@ -13,6 +13,9 @@
 
 #include <techcorp/techcorp.h>
 
+/* The demo acts as a trusted host process (an admin tool). */
+static const tc_principal host = TC_PRINCIPAL_SYSTEM_INIT;
+
 /* ---- the provider (the part a host writes) ------------------------------ */
 
 #define SEEN_MAX 64
@@ -107,25 +110,30 @@ int main(void) {
   int bad = 0;
   printf("A payment through a host-supplied provider (store credit)\n");
   bad |= check(ctx,
-               tc_payments_authorize(&p, ctx, order.str, NULL, "checkout-1",
-                                     &total, "credit_alice"),
+               tc_payments_authorize(&p, ctx, &host, NULL, order.str, NULL,
+                                     "checkout-1", &total, "credit_alice"),
                "authorize", &p);
-  bad |= check(ctx, tc_payments_capture(&p, ctx, p.id, 4000), "capture", &p);
-  bad |= check(ctx, tc_payments_refund(&p, ctx, p.id, 1000, "rma-1", "return"),
-               "refund", &p);
+  bad |= check(ctx, tc_payments_capture(&p, ctx, &host, NULL, p.id, 4000),
+               "capture", &p);
+  bad |= check(
+      ctx,
+      tc_payments_refund(&p, ctx, &host, NULL, p.id, 1000, "rma-1", "return"),
+      "refund", &p);
   /* A retried checkout and a retried refund act once. */
   bad |= check(ctx,
-               tc_payments_authorize(&again, ctx, order.str, NULL, "checkout-1",
-                                     &total, "credit_alice"),
+               tc_payments_authorize(&again, ctx, &host, NULL, order.str, NULL,
+                                     "checkout-1", &total, "credit_alice"),
                "retry", &again);
-  bad |= check(ctx, tc_payments_refund(&p, ctx, p.id, 1000, "rma-1", "return"),
-               "refund", &p);
+  bad |= check(
+      ctx,
+      tc_payments_refund(&p, ctx, &host, NULL, p.id, 1000, "rma-1", "return"),
+      "refund", &p);
   bad |= strcmp(p.state, "partially_refunded") || p.captured != 4000 ||
          p.refunded != 1000 || strcmp(again.id, p.id) || state.charges != 1;
   tc_id order2;
   tc_id_new(&order2, ctx);
-  int rc = tc_payments_authorize(&p, ctx, order2.str, NULL, "checkout-2",
-                                 &total, "visa_token");
+  int rc = tc_payments_authorize(&p, ctx, &host, NULL, order2.str, NULL,
+                                 "checkout-2", &total, "visa_token");
   check(ctx, rc, "decline", &p);
   bad |= rc != TC_EDECLINED || strcmp(p.decline_code, "not_store_credit");
   tc_ctx_free(ctx);

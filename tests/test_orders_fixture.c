@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 #include "inventory/inventory_internal.h"
-#include "payments/payments_internal.h"
 #include "test_orders_fixture.h"
 
 /* ---- the failing store ----------------------------------------------------
@@ -328,7 +327,8 @@ void to_check_invariants(to_env *e, bool all_settled) {
                                  o->id);
     pay_acc pa;
     memset(&pa, 0, sizeof(pa));
-    rc = tc_payments_list_for_order(e->ctx, o->id, NULL, 100, pay_cb, &pa);
+    rc = tc_payments_list_for_order(e->ctx, tt_sys(), o->id, NULL, 100, pay_cb,
+                                    &pa);
     ck_assert_msg(rc == TC_OK, "payments: %s", tc_errmsg(e->ctx));
     ck_assert_msg(pa.n <= 1, "order %s has %d payments", o->id, pa.n);
     const char *ps = pa.n ? pa.last.state : "none";

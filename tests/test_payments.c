@@ -8,7 +8,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "../lib/payments/payments_internal.h"
 #include "test_payments_util.h"
 
 static tt_clock clk;
@@ -51,7 +50,8 @@ static tc_payment authorize_ok(const char *source, int64_t amount) {
   tc_id order = pu_order(ctx);
   tc_money m = brl(amount);
   tc_payment p;
-  int rc = tc_payments_authorize(&p, ctx, order.str, NULL, "k1", &m, source);
+  int rc = tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str, NULL, "k1",
+                                 &m, source);
   ck_assert_msg(rc == TC_OK, "authorize: %s", tc_errmsg(ctx));
   return p;
 }
@@ -63,9 +63,9 @@ START_TEST(authorize_approved_and_idempotent) {
   tc_id order = pu_order(ctx);
   tc_money m = brl(5000);
   tc_payment p, again;
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "chk-1", &m, "tok_visa"),
-      TC_OK);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "chk-1", &m, "tok_visa"),
+                   TC_OK);
   ck_assert_str_eq(p.state, "authorized");
   ck_assert_str_eq(p.card_last4, "4242");
   ck_assert_str_eq(p.provider, "sandbox");
@@ -76,8 +76,8 @@ START_TEST(authorize_approved_and_idempotent) {
   ck_assert_uint_eq(l.authorizations, 1);
   uint32_t calls = l.calls;
   /* Same key, same request: the first result, no provider call. */
-  ck_assert_int_eq(tc_payments_authorize(&again, ctx, order.str, NULL, "chk-1",
-                                         &m, "tok_visa"),
+  ck_assert_int_eq(tc_payments_authorize(&again, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "chk-1", &m, "tok_visa"),
                    TC_OK);
   ck_assert_str_eq(again.id, p.id);
   ck_assert_uint_eq(ledger().calls, calls);
@@ -86,15 +86,16 @@ START_TEST(authorize_approved_and_idempotent) {
   char before[4096], after[4096];
   pu_snapshot(ctx, before);
   tc_money other = brl(5001);
-  ck_assert_int_eq(tc_payments_authorize(&again, ctx, order.str, NULL, "chk-1",
-                                         &other, "tok_visa"),
+  ck_assert_int_eq(tc_payments_authorize(&again, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "chk-1", &other, "tok_visa"),
                    TC_ECONFLICT);
   ck_assert_str_eq(tc_errfield(ctx), "idempotency_key");
   pu_snapshot(ctx, after);
   ck_assert_str_eq(before, after);
   /* The internal function for orders sees the same payment. */
-  tc__payment_info info;
-  ck_assert_int_eq(tc__payments_get_for_order(ctx, order.str, &info), TC_OK);
+  tc_payment info;
+  ck_assert_int_eq(tc_payments_get_for_order(&info, ctx, tt_sys(), order.str),
+                   TC_OK);
   ck_assert_str_eq(info.id, p.id);
   ck_assert_str_eq(info.state, "authorized");
   ck_assert_int_eq(pu_count(ctx, "SELECT COUNT(*) FROM payments_attempts"), 1);
@@ -105,32 +106,33 @@ START_TEST(decline_is_final) {
   tc_id order = pu_order(ctx);
   tc_money m = brl(1000);
   tc_payment p;
-  ck_assert_int_eq(tc_payments_authorize(&p, ctx, order.str, NULL, "k", &m,
-                                         "tok_chargeDeclined"),
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &m, "tok_chargeDeclined"),
                    TC_EDECLINED);
   ck_assert_str_eq(p.state, "failed");
   ck_assert_str_eq(p.decline_code, "card_declined");
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "card_declined"));
   ck_assert_int_eq(pu_events(ctx, "payments.failed"), 1);
   uint32_t calls = ledger().calls;
-  ck_assert_int_eq(tc_payments_authorize(&p, ctx, order.str, NULL, "k", &m,
-                                         "tok_chargeDeclined"),
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &m, "tok_chargeDeclined"),
                    TC_EDECLINED);
   ck_assert_uint_eq(ledger().calls, calls); /* not retried */
   tc_id order2 = pu_order(ctx);
-  ck_assert_int_eq(tc_payments_authorize(&p, ctx, order2.str, NULL, "k", &m,
-                                         "tok_insufficientFunds"),
-                   TC_EDECLINED);
+  ck_assert_int_eq(
+      tc_payments_authorize(&p, ctx, tt_sys(), NULL, order2.str, NULL, "k", &m,
+                            "tok_insufficientFunds"),
+      TC_EDECLINED);
   ck_assert_str_eq(p.decline_code, "insufficient_funds");
   ck_assert_uint_eq(ledger().authorizations, 0);
   /* A permanent provider error fails the payment too. */
   tc_id order3 = pu_order(ctx);
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order3.str, NULL, "k", &m, "tok_error"),
-      TC_EPROVIDER);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order3.str,
+                                         NULL, "k", &m, "tok_error"),
+                   TC_EPROVIDER);
   ck_assert_str_eq(p.state, "failed");
   /* Voiding a failed payment holds nothing: OK. */
-  ck_assert_int_eq(tc_payments_void(&p, ctx, p.id), TC_OK);
+  ck_assert_int_eq(tc_payments_void(&p, ctx, tt_sys(), NULL, p.id), TC_OK);
   ck_assert_str_eq(p.state, "failed");
 }
 END_TEST
@@ -139,8 +141,8 @@ START_TEST(transient_retried_then_one_charge) {
   tc_id order = pu_order(ctx);
   tc_money m = brl(2500);
   tc_payment p;
-  ck_assert_int_eq(tc_payments_authorize(&p, ctx, order.str, NULL, "k", &m,
-                                         "tok_transient_2"),
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &m, "tok_transient_2"),
                    TC_OK);
   ck_assert_str_eq(p.state, "authorized");
   tc_sandbox_ledger l = ledger();
@@ -164,8 +166,8 @@ START_TEST(transient_exhausted_then_reconciled) {
   tc_id order = pu_order(ctx);
   tc_money m = brl(2500);
   tc_payment p;
-  ck_assert_int_eq(tc_payments_authorize(&p, ctx, order.str, NULL, "k", &m,
-                                         "tok_transient_4"),
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &m, "tok_transient_4"),
                    TC_EUNAVAILABLE);
   ck_assert_str_eq(p.state, "pending");
   ck_assert_str_eq(p.pending_step, "authorize");
@@ -176,7 +178,7 @@ START_TEST(transient_exhausted_then_reconciled) {
   clk.now += 120000;
   ck_assert_int_eq(tc_payments_reconcile(&settled, ctx, 60000, 10), TC_OK);
   ck_assert_uint_eq(settled, 1);
-  ck_assert_int_eq(tc_payments_get(&p, ctx, p.id), TC_OK);
+  ck_assert_int_eq(tc_payments_get(&p, ctx, tt_sys(), p.id), TC_OK);
   ck_assert_str_eq(p.state, "authorized");
   ck_assert_uint_eq(ledger().authorizations, 1);
 }
@@ -187,17 +189,17 @@ START_TEST(timeout_and_slow) {
   tc_money m = brl(100);
   tc_payment p;
   int64_t t = clk.now;
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "k", &m, "tok_timeout"),
-      TC_EUNAVAILABLE);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &m, "tok_timeout"),
+                   TC_EUNAVAILABLE);
   ck_assert_str_eq(p.state, "pending");
   ck_assert_int_ge(clk.now - t, 3 * 10000); /* three tries timed out */
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "timeout"));
   t = clk.now;
   tc_id order2 = pu_order(ctx);
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order2.str, NULL, "k", &m, "tok_slow"),
-      TC_OK);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order2.str,
+                                         NULL, "k", &m, "tok_slow"),
+                   TC_OK);
   ck_assert_int_ge(clk.now - t, 2000);
 }
 END_TEST
@@ -215,15 +217,15 @@ START_TEST(breaker_opens_and_fails_fast_for_all_contexts) {
   tc_payment p;
   for (int i = 0; i < 3; i++) {
     tc_id order = pu_order(ctx);
-    ck_assert_int_eq(tc_payments_authorize(&p, ctx, order.str, NULL, "k", &m,
-                                           "tok_transient_9"),
+    ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                           NULL, "k", &m, "tok_transient_9"),
                      TC_EUNAVAILABLE);
   }
   uint32_t calls = ledger().calls;
   tc_id order = pu_order(ctx);
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "k", &m, "tok_visa"),
-      TC_EUNAVAILABLE);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &m, "tok_visa"),
+                   TC_EUNAVAILABLE);
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "circuit open"));
   ck_assert_uint_eq(ledger().calls, calls); /* failed fast */
   ck_assert_str_eq(p.state, "pending");
@@ -231,22 +233,22 @@ START_TEST(breaker_opens_and_fails_fast_for_all_contexts) {
   char dir2[512];
   tc_ctx *ctx2 = tt_ctx_new(dir2, sizeof(dir2), &clk);
   tc_id order2 = pu_order(ctx2);
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx2, order2.str, NULL, "k", &m, "tok_visa"),
-      TC_EUNAVAILABLE);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx2, tt_sys(), NULL, order2.str,
+                                         NULL, "k", &m, "tok_visa"),
+                   TC_EUNAVAILABLE);
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx2), "circuit open"));
   tt_ctx_free(ctx2, dir2);
   /* After open_ms a trial goes through and closes it. */
   clk.now += 60001;
   tc_id order3 = pu_order(ctx);
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order3.str, NULL, "k", &m, "tok_visa"),
-      TC_OK);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order3.str,
+                                         NULL, "k", &m, "tok_visa"),
+                   TC_OK);
   /* The checkout refused by the open circuit, retried with its key,
    * re-drives the recorded step: one charge each. */
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "k", &m, "tok_visa"),
-      TC_OK);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &m, "tok_visa"),
+                   TC_OK);
   ck_assert_str_eq(p.state, "authorized");
   ck_assert_uint_eq(ledger().authorizations, 2);
 }
@@ -258,25 +260,32 @@ END_TEST
 START_TEST(capture_partial_and_full) {
   tc_payment p = authorize_ok("tok_visa", 5000);
   char before[4096], after[4096];
-  ck_assert_int_eq(tc_payments_capture(&p, ctx, p.id, 3000), TC_OK);
+  ck_assert_int_eq(tc_payments_capture(&p, ctx, tt_sys(), NULL, p.id, 3000),
+                   TC_OK);
   ck_assert_str_eq(p.state, "captured");
   ck_assert_int_eq(p.captured, 3000);
-  ck_assert_int_eq(tc_payments_capture(&p, ctx, p.id, 1500), TC_OK);
+  ck_assert_int_eq(tc_payments_capture(&p, ctx, tt_sys(), NULL, p.id, 1500),
+                   TC_OK);
   ck_assert_int_eq(p.captured, 4500);
   pu_snapshot(ctx, before);
   tc_payment scratch;
-  ck_assert_int_eq(tc_payments_capture(&scratch, ctx, p.id, 501), TC_EINVAL);
+  ck_assert_int_eq(
+      tc_payments_capture(&scratch, ctx, tt_sys(), NULL, p.id, 501), TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "amount");
   ck_assert_int_eq(scratch.captured, 4500); /* the record is given back */
-  ck_assert_int_eq(tc_payments_capture(&scratch, ctx, p.id, -1), TC_EINVAL);
+  ck_assert_int_eq(tc_payments_capture(&scratch, ctx, tt_sys(), NULL, p.id, -1),
+                   TC_EINVAL);
   ck_assert_str_eq(scratch.id, ""); /* refused before any read */
-  ck_assert_int_eq(tc_payments_capture(NULL, ctx, p.id, INT64_MAX),
-                   TC_EOVERFLOW);
+  ck_assert_int_eq(
+      tc_payments_capture(NULL, ctx, tt_sys(), NULL, p.id, INT64_MAX),
+      TC_EOVERFLOW);
   pu_snapshot(ctx, after);
   ck_assert_str_eq(before, after);
-  ck_assert_int_eq(tc_payments_capture(&p, ctx, p.id, 0), TC_OK);
+  ck_assert_int_eq(tc_payments_capture(&p, ctx, tt_sys(), NULL, p.id, 0),
+                   TC_OK);
   ck_assert_int_eq(p.captured, 5000);
-  ck_assert_int_eq(tc_payments_capture(NULL, ctx, p.id, 0), TC_EINVAL);
+  ck_assert_int_eq(tc_payments_capture(NULL, ctx, tt_sys(), NULL, p.id, 0),
+                   TC_EINVAL);
   tc_sandbox_ledger l = ledger();
   ck_assert_uint_eq(l.captures, 3);
   ck_assert_int_eq(l.captured, 5000);
@@ -287,16 +296,19 @@ START_TEST(capture_partial_and_full) {
                    3);
   /* Capturing after a void is refused naming both states. */
   tc_payment q = authorize_ok("tok_visa", 700);
-  ck_assert_int_eq(tc_payments_void(&q, ctx, q.id), TC_OK);
+  ck_assert_int_eq(tc_payments_void(&q, ctx, tt_sys(), NULL, q.id), TC_OK);
   ck_assert_str_eq(q.state, "voided");
-  ck_assert_int_eq(tc_payments_void(&q, ctx, q.id), TC_OK); /* idempotent */
-  ck_assert_int_eq(tc_payments_capture(NULL, ctx, q.id, 0), TC_ESTATE);
+  ck_assert_int_eq(tc_payments_void(&q, ctx, tt_sys(), NULL, q.id),
+                   TC_OK); /* idempotent */
+  ck_assert_int_eq(tc_payments_capture(NULL, ctx, tt_sys(), NULL, q.id, 0),
+                   TC_ESTATE);
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "'voided'"));
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "'captured'"));
   ck_assert_uint_eq(ledger().voids, 1);
   ck_assert_int_eq(pu_events(ctx, "payments.voided"), 1);
   /* A captured payment cannot be voided. */
-  ck_assert_int_eq(tc_payments_void(NULL, ctx, p.id), TC_ESTATE);
+  ck_assert_int_eq(tc_payments_void(NULL, ctx, tt_sys(), NULL, p.id),
+                   TC_ESTATE);
 }
 END_TEST
 
@@ -316,39 +328,49 @@ START_TEST(refunds_never_exceed_captured) {
   char before[4096], after[4096];
   pu_snapshot(ctx, before);
   /* Nothing captured yet. */
-  ck_assert_int_eq(tc_payments_refund(NULL, ctx, p.id, 100, NULL, NULL),
-                   TC_ESTATE);
-  ck_assert_int_eq(tc_payments_capture(&p, ctx, p.id, 4000), TC_OK);
-  pu_snapshot(ctx, before);
-  ck_assert_int_eq(tc_payments_refund(NULL, ctx, p.id, 4001, "r1", NULL),
-                   TC_EINVAL);
-  ck_assert_str_eq(tc_errfield(ctx), "amount");
-  ck_assert_int_eq(tc_payments_refund(NULL, ctx, p.id, 10, "bad key", NULL),
-                   TC_EINVAL);
-  ck_assert_str_eq(tc_errfield(ctx), "key");
   ck_assert_int_eq(
-      tc_payments_refund(NULL, ctx, p.id, 10, "r1", "bad\x01reason"),
+      tc_payments_refund(NULL, ctx, tt_sys(), NULL, p.id, 100, NULL, NULL),
+      TC_ESTATE);
+  ck_assert_int_eq(tc_payments_capture(&p, ctx, tt_sys(), NULL, p.id, 4000),
+                   TC_OK);
+  pu_snapshot(ctx, before);
+  ck_assert_int_eq(
+      tc_payments_refund(NULL, ctx, tt_sys(), NULL, p.id, 4001, "r1", NULL),
       TC_EINVAL);
+  ck_assert_str_eq(tc_errfield(ctx), "amount");
+  ck_assert_int_eq(
+      tc_payments_refund(NULL, ctx, tt_sys(), NULL, p.id, 10, "bad key", NULL),
+      TC_EINVAL);
+  ck_assert_str_eq(tc_errfield(ctx), "key");
+  ck_assert_int_eq(tc_payments_refund(NULL, ctx, tt_sys(), NULL, p.id, 10, "r1",
+                                      "bad\x01reason"),
+                   TC_EINVAL);
   pu_snapshot(ctx, after);
   ck_assert_str_eq(before, after);
-  ck_assert_int_eq(tc_payments_refund(&p, ctx, p.id, 1000, "r1", "damaged"),
-                   TC_OK);
+  ck_assert_int_eq(
+      tc_payments_refund(&p, ctx, tt_sys(), NULL, p.id, 1000, "r1", "damaged"),
+      TC_OK);
   ck_assert_str_eq(p.state, "partially_refunded");
   ck_assert_int_eq(p.refunded, 1000);
   /* The same key: the first result, no second refund. */
-  ck_assert_int_eq(tc_payments_refund(&p, ctx, p.id, 1000, "r1", "damaged"),
-                   TC_OK);
+  ck_assert_int_eq(
+      tc_payments_refund(&p, ctx, tt_sys(), NULL, p.id, 1000, "r1", "damaged"),
+      TC_OK);
   ck_assert_int_eq(p.refunded, 1000);
   ck_assert_uint_eq(ledger().refunds, 1);
-  ck_assert_int_eq(tc_payments_refund(NULL, ctx, p.id, 999, "r1", NULL),
-                   TC_ECONFLICT);
-  ck_assert_int_eq(tc_payments_refund(NULL, ctx, p.id, 3001, "r2", NULL),
-                   TC_EINVAL);
-  ck_assert_int_eq(tc_payments_refund(&p, ctx, p.id, 0, "r2", NULL), TC_OK);
+  ck_assert_int_eq(
+      tc_payments_refund(NULL, ctx, tt_sys(), NULL, p.id, 999, "r1", NULL),
+      TC_ECONFLICT);
+  ck_assert_int_eq(
+      tc_payments_refund(NULL, ctx, tt_sys(), NULL, p.id, 3001, "r2", NULL),
+      TC_EINVAL);
+  ck_assert_int_eq(
+      tc_payments_refund(&p, ctx, tt_sys(), NULL, p.id, 0, "r2", NULL), TC_OK);
   ck_assert_str_eq(p.state, "refunded");
   ck_assert_int_eq(p.refunded, 4000);
-  ck_assert_int_eq(tc_payments_refund(NULL, ctx, p.id, 0, "r3", NULL),
-                   TC_ESTATE);
+  ck_assert_int_eq(
+      tc_payments_refund(NULL, ctx, tt_sys(), NULL, p.id, 0, "r3", NULL),
+      TC_ESTATE);
   tc_sandbox_ledger l = ledger();
   ck_assert_uint_eq(l.refunds, 2);
   ck_assert_int_eq(l.refunded, 4000);
@@ -357,14 +379,26 @@ START_TEST(refunds_never_exceed_captured) {
                             "SELECT COUNT(*) FROM payments_refunds"
                             " WHERE state = 'succeeded'"),
                    2);
-  /* Through the internal function the orders saga uses. */
-  tc_payment q = authorize_ok("tok_visa", 300);
-  tc__payment_info info;
-  ck_assert_int_eq(tc__payments_capture(ctx, q.id, 0, &info), TC_OK);
-  ck_assert_int_eq(tc__payments_refund(ctx, q.id, 0, NULL, "cancel", &info),
+  /* A payment the orders module drives, moved by its driver; the host's
+   * call (driver NULL) is sent to the orders methods. */
+  tc_id order = pu_order(ctx);
+  tc_money m3 = brl(300);
+  tc_payment q;
+  ck_assert_int_eq(tc_payments_authorize(&q, ctx, tt_sys(), "orders", order.str,
+                                         NULL, "k1", &m3, "tok_visa"),
+                   TC_OK);
+  tc_payment info;
+  ck_assert_int_eq(tc_payments_capture(&info, ctx, tt_sys(), NULL, q.id, 0),
+                   TC_ESTATE);
+  ck_assert_str_eq(tc_errfield(ctx), "id");
+  ck_assert_int_eq(tc_payments_capture(&info, ctx, tt_sys(), "orders", q.id, 0),
+                   TC_OK);
+  ck_assert_int_eq(tc_payments_refund(&info, ctx, tt_sys(), "orders", q.id, 0,
+                                      NULL, "cancel"),
                    TC_OK);
   ck_assert_str_eq(info.state, "refunded");
-  ck_assert_int_eq(tc__payments_refund(ctx, q.id, 0, NULL, "cancel", &info),
+  ck_assert_int_eq(tc_payments_refund(&info, ctx, tt_sys(), "orders", q.id, 0,
+                                      NULL, "cancel"),
                    TC_ESTATE);
 }
 END_TEST
@@ -380,58 +414,62 @@ START_TEST(bad_input_changes_nothing) {
   tc_money m = brl(100), big = brl(0), usd;
   big.amount = INT64_MAX;
   tc_payment p;
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "k", &big, "tok_visa"),
-      TC_EOVERFLOW);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &big, "tok_visa"),
+                   TC_EOVERFLOW);
   ck_assert_str_eq(tc_errfield(ctx), "amount");
   big.amount = TC_PAYMENTS_MAX_AMOUNT + 1;
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "k", &big, "tok_visa"),
-      TC_EOVERFLOW);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &big, "tok_visa"),
+                   TC_EOVERFLOW);
   big.amount = 0;
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "k", &big, "tok_visa"),
-      TC_EINVAL);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &big, "tok_visa"),
+                   TC_EINVAL);
   big.amount = -5;
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "k", &big, "tok_visa"),
-      TC_EINVAL);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &big, "tok_visa"),
+                   TC_EINVAL);
   usd = m;
   memcpy(usd.currency, "ABC", 4);
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "k", &usd, "tok_visa"),
-      TC_EINVAL);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &usd, "tok_visa"),
+                   TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "currency");
   memcpy(usd.currency, "usd", 4);
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "k", &usd, "tok_visa"),
-      TC_EINVAL);
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, "not-an-id", NULL, "k", &m, "tok_visa"),
-      TC_EINVAL);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &usd, "tok_visa"),
+                   TC_EINVAL);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, "not-an-id",
+                                         NULL, "k", &m, "tok_visa"),
+                   TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "order_id");
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "", &m, "tok_visa"),
-      TC_EINVAL);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "", &m, "tok_visa"),
+                   TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "idempotency_key");
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "k", &m, "tok visa"),
-      TC_EINVAL);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &m, "tok visa"),
+                   TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "source");
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "k", NULL, "tok_visa"),
-      TC_EINVAL);
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, "x", "k", &m, "tok_visa"),
-      TC_EINVAL);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", NULL, "tok_visa"),
+                   TC_EINVAL);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         "x", "k", &m, "tok_visa"),
+                   TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "owner_user_id");
-  ck_assert_int_eq(tc_payments_capture(&p, ctx, order.str, 0), TC_ENOTFOUND);
-  ck_assert_int_eq(tc_payments_void(&p, ctx, "nope"), TC_EINVAL);
-  ck_assert_int_eq(tc_payments_refund(&p, ctx, NULL, 0, NULL, NULL), TC_EINVAL);
-  ck_assert_int_eq(tc_payments_get(&p, ctx, order.str), TC_ENOTFOUND);
+  ck_assert_int_eq(tc_payments_capture(&p, ctx, tt_sys(), NULL, order.str, 0),
+                   TC_ENOTFOUND);
+  ck_assert_int_eq(tc_payments_void(&p, ctx, tt_sys(), NULL, "nope"),
+                   TC_EINVAL);
   ck_assert_int_eq(
-      tc_payments_authorize(NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+      tc_payments_refund(&p, ctx, tt_sys(), NULL, NULL, 0, NULL, NULL),
       TC_EINVAL);
+  ck_assert_int_eq(tc_payments_get(&p, ctx, tt_sys(), order.str), TC_ENOTFOUND);
+  ck_assert_int_eq(tc_payments_authorize(NULL, NULL, tt_sys(), NULL, NULL, NULL,
+                                         NULL, NULL, NULL),
+                   TC_EINVAL);
   pu_snapshot(ctx, after);
   ck_assert_str_eq(before, after);
 }
@@ -442,9 +480,9 @@ START_TEST(no_provider_call_inside_a_transaction) {
   tc_money m = brl(100);
   tc_payment p;
   ck_assert_int_eq(tc__txn_begin(ctx, TC_TXN_WRITE), TC_OK);
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "k", &m, "tok_visa"),
-      TC_ESTATE);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &m, "tok_visa"),
+                   TC_ESTATE);
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "transaction"));
   tc__txn_end(ctx, TC_OK);
   ck_assert_int_eq(pu_count(ctx, "SELECT COUNT(*) FROM payments_payments"), 0);
@@ -540,7 +578,7 @@ START_TEST(webhooks_verified_once_never_backwards) {
            strchr(sig, ',') + 1);
   ck_assert_int_eq(tc_payments_apply_webhook(ctx, multi, body, strlen(body)),
                    TC_OK);
-  ck_assert_int_eq(tc_payments_get(&p, ctx, p.id), TC_OK);
+  ck_assert_int_eq(tc_payments_get(&p, ctx, tt_sys(), p.id), TC_OK);
   ck_assert_str_eq(p.state, "captured");
   ck_assert_int_eq(p.captured, 5000);
   ck_assert_int_eq(pu_events(ctx, "payments.captured"), 1);
@@ -553,7 +591,7 @@ START_TEST(webhooks_verified_once_never_backwards) {
   event_body(body, sizeof(body), "evt_0",
              "payment_intent.amount_capturable_updated", p.provider_ref, 5000);
   ck_assert_int_eq(hook(body, now_s), TC_OK);
-  ck_assert_int_eq(tc_payments_get(&p, ctx, p.id), TC_OK);
+  ck_assert_int_eq(tc_payments_get(&p, ctx, tt_sys(), p.id), TC_OK);
   ck_assert_str_eq(p.state, "captured");
   /* A partial refund, then an older (smaller) refund total arriving late. */
   event_body(body, sizeof(body), "evt_3", "charge.refunded", p.provider_ref,
@@ -562,14 +600,14 @@ START_TEST(webhooks_verified_once_never_backwards) {
   event_body(body, sizeof(body), "evt_2", "charge.refunded", p.provider_ref,
              1000);
   ck_assert_int_eq(hook(body, now_s), TC_OK);
-  ck_assert_int_eq(tc_payments_get(&p, ctx, p.id), TC_OK);
+  ck_assert_int_eq(tc_payments_get(&p, ctx, tt_sys(), p.id), TC_OK);
   ck_assert_str_eq(p.state, "partially_refunded");
   ck_assert_int_eq(p.refunded, 2000);
   /* A cancel after capture is ignored. */
   event_body(body, sizeof(body), "evt_4", "payment_intent.canceled",
              p.provider_ref, 5000);
   ck_assert_int_eq(hook(body, now_s), TC_OK);
-  ck_assert_int_eq(tc_payments_get(&p, ctx, p.id), TC_OK);
+  ck_assert_int_eq(tc_payments_get(&p, ctx, tt_sys(), p.id), TC_OK);
   ck_assert_str_eq(p.state, "partially_refunded");
   ck_assert_int_eq(pu_count(ctx,
                             "SELECT COUNT(*) FROM"
@@ -635,9 +673,9 @@ START_TEST(reconcile_after_crash_never_charges_twice) {
   tc_id order = pu_order(ctx);
   tc_money m = brl(4200);
   tc_payment p;
-  ck_assert_int_eq(
-      tc_payments_authorize(&p, ctx, order.str, NULL, "k", &m, "tok_visa"),
-      TC_ERROR);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &m, "tok_visa"),
+                   TC_ERROR);
   ck_assert_str_eq(p.state, "pending");
   ck_assert_str_eq(p.pending_step, "authorize");
   tc_sandbox_ledger l;
@@ -647,7 +685,7 @@ START_TEST(reconcile_after_crash_never_charges_twice) {
   uint32_t settled = 0;
   ck_assert_int_eq(tc_payments_reconcile(&settled, ctx, 60000, 10), TC_OK);
   ck_assert_uint_eq(settled, 1);
-  ck_assert_int_eq(tc_payments_get(&p, ctx, p.id), TC_OK);
+  ck_assert_int_eq(tc_payments_get(&p, ctx, tt_sys(), p.id), TC_OK);
   ck_assert_str_eq(p.state, "authorized");
   ck_assert_str_eq(p.provider_ref, "pi_sb_1");
   tc_payment_sandbox_ledger(&l, sb);
@@ -657,9 +695,9 @@ START_TEST(reconcile_after_crash_never_charges_twice) {
   ck_assert_uint_eq(settled, 0);
   /* The checkout retried with the same key gets the same payment. */
   tc_payment again;
-  ck_assert_int_eq(
-      tc_payments_authorize(&again, ctx, order.str, NULL, "k", &m, "tok_visa"),
-      TC_OK);
+  ck_assert_int_eq(tc_payments_authorize(&again, ctx, tt_sys(), NULL, order.str,
+                                         NULL, "k", &m, "tok_visa"),
+                   TC_OK);
   ck_assert_str_eq(again.id, p.id);
   ck_assert_int_eq(tc_payments_reconcile(&settled, ctx, -1, 10), TC_EINVAL);
   ck_assert_int_eq(tc_payments_reconcile(&settled, ctx, 0, 0), TC_EINVAL);
@@ -677,10 +715,11 @@ START_TEST(json_refuses_an_orders_payment) {
   tc_id order = pu_order(ctx), owner;
   tc_id_new(&owner, ctx);
   tc_money m = brl(3000);
-  tc__payment_info info;
-  ck_assert_int_eq(tc__payments_authorize_owned(ctx, order.str, owner.str,
-                                                "chk", &m, "tok_visa", &info),
-                   TC_OK);
+  tc_payment info;
+  ck_assert_int_eq(
+      tc_payments_authorize(&info, ctx, tt_sys(), "orders", order.str,
+                            owner.str, "chk", &m, "tok_visa"),
+      TC_OK);
   tc_principal admin = tt_system();
   char req[256], *out = NULL;
   snprintf(req, sizeof(req), "{\"id\":\"%s\",\"amount\":1000}", info.id);
@@ -688,7 +727,8 @@ START_TEST(json_refuses_an_orders_payment) {
                    TC_ESTATE);
   ck_assert_ptr_nonnull(strstr(out, "orders.transition"));
   free(out);
-  ck_assert_int_eq(tc__payments_capture(ctx, info.id, 0, &info), TC_OK);
+  ck_assert_int_eq(
+      tc_payments_capture(&info, ctx, tt_sys(), "orders", info.id, 0), TC_OK);
   ck_assert_int_eq(tt_call(ctx, &admin, "payments.refund", req, &out),
                    TC_ESTATE);
   ck_assert_ptr_nonnull(strstr(out, "orders.refund"));
@@ -699,10 +739,44 @@ START_TEST(json_refuses_an_orders_payment) {
   ck_assert_ptr_nonnull(strstr(out, "orders.cancel"));
   free(out);
   tc_payment p;
-  ck_assert_int_eq(tc_payments_get(&p, ctx, info.id), TC_OK);
+  ck_assert_int_eq(tc_payments_get(&p, ctx, tt_sys(), info.id), TC_OK);
   ck_assert_str_eq(p.state, "captured");
   ck_assert_int_eq(p.captured, 3000);
   ck_assert_int_eq(p.refunded, 0);
+}
+END_TEST
+
+/* The typed functions decide, so a C host gets the JSON API's rules. */
+START_TEST(typed_functions_decide_who_may) {
+  tc_id order = pu_order(ctx), owner, other;
+  tc_id_new(&owner, ctx);
+  tc_id_new(&other, ctx);
+  tc_money m = brl(1000);
+  tc_principal me = tt_user(owner.str, TC_ROLE_CUSTOMER);
+  tc_principal them = tt_user(other.str, TC_ROLE_CUSTOMER);
+  tc_payment p;
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, &me, NULL, order.str,
+                                         owner.str, "k", &m, "tok_visa"),
+                   TC_EDENIED);
+  ck_assert_int_eq(tc_payments_authorize(&p, ctx, tt_sys(), NULL, order.str,
+                                         owner.str, "k", &m, "tok_visa"),
+                   TC_OK);
+  tc_payment got;
+  ck_assert_int_eq(tc_payments_get(&got, ctx, &me, p.id), TC_OK);
+  ck_assert_int_eq(tc_payments_get(&got, ctx, &them, p.id), TC_EDENIED);
+  ck_assert_int_eq(tc_payments_get(&got, ctx, NULL, p.id), TC_EUNAUTHENTICATED);
+  ck_assert_int_eq(tc_payments_get_for_order(&got, ctx, &me, order.str), TC_OK);
+  ck_assert_str_eq(got.id, p.id);
+  ck_assert_int_eq(tc_payments_capture(&got, ctx, &me, NULL, p.id, 0),
+                   TC_EDENIED);
+  /* Customers do not learn which ids exist. */
+  tc_id ghost;
+  tc_id_new(&ghost, ctx);
+  ck_assert_int_eq(tc_payments_get(&got, ctx, &me, ghost.str), TC_ENOTFOUND);
+  ck_assert_str_eq(tc_errmsg(ctx), "no such payment");
+  ck_assert_int_eq(tc_payments_get(&got, ctx, tt_sys(), ghost.str),
+                   TC_ENOTFOUND);
+  ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), ghost.str));
 }
 END_TEST
 
@@ -714,8 +788,8 @@ START_TEST(json_api) {
   /* A payment the host drives itself; an order's payment is refused below
    * (json_refuses_an_orders_payment). */
   tc_payment pay;
-  ck_assert_int_eq(tc_payments_authorize(&pay, ctx, order.str, owner.str, "chk",
-                                         &m, "tok_visa"),
+  ck_assert_int_eq(tc_payments_authorize(&pay, ctx, tt_sys(), NULL, order.str,
+                                         owner.str, "chk", &m, "tok_visa"),
                    TC_OK);
   struct {
     const char *id;
@@ -787,7 +861,7 @@ START_TEST(json_api) {
   free(out);
   /* Webhooks are public; the signature is what counts. */
   tc_payment p;
-  tc_payments_get(&p, ctx, info.id);
+  tc_payments_get(&p, ctx, tt_sys(), info.id);
   char body[1024], sig[128];
   event_body(body, sizeof(body), "evt_j", "charge.refunded", p.provider_ref,
              1000);
@@ -808,7 +882,7 @@ START_TEST(json_api) {
   free(out);
   free(text);
   cJSON_Delete(o);
-  ck_assert_int_eq(tc_payments_get(&p, ctx, info.id), TC_OK);
+  ck_assert_int_eq(tc_payments_get(&p, ctx, tt_sys(), info.id), TC_OK);
   ck_assert_str_eq(p.state, "refunded");
   ck_assert_int_eq(p.refunded, 1000);
 }
@@ -832,6 +906,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, configure_checks);
   tcase_add_test(tc, webhooks_verified_once_never_backwards);
   tcase_add_test(tc, reconcile_after_crash_never_charges_twice);
+  tcase_add_test(tc, typed_functions_decide_who_may);
   tcase_add_test(tc, json_api);
   tcase_add_test(tc, json_refuses_an_orders_payment);
   suite_add_tcase(s, tc);

@@ -44,7 +44,8 @@ static int pay(tc_payment *p, const char *pm, int64_t amount) {
   tc_id order = pu_order(ctx);
   tc_money m;
   tc_money_make(&m, amount, "BRL");
-  return tc_payments_authorize(p, ctx, order.str, NULL, "chk", &m, pm);
+  return tc_payments_authorize(p, ctx, tt_sys(), NULL, order.str, NULL, "chk",
+                               &m, pm);
 }
 
 START_TEST(request_shape_and_full_flow) {
@@ -68,7 +69,8 @@ START_TEST(request_shape_and_full_flow) {
   ck_assert_ptr_nonnull(strstr(r.body, "confirm=true"));
   ck_assert_ptr_nonnull(strstr(r.body, "capture_method=manual"));
 
-  ck_assert_int_eq(tc_payments_capture(&p, ctx, p.id, 2000), TC_OK);
+  ck_assert_int_eq(tc_payments_capture(&p, ctx, tt_sys(), NULL, p.id, 2000),
+                   TC_OK);
   r = fp_request_at(fp, 1);
   ck_assert_str_eq(r.path, "/v1/payment_intents/pi_fake_1/capture");
   ck_assert_str_eq(r.body, "amount_to_capture=2000");
@@ -76,7 +78,9 @@ START_TEST(request_shape_and_full_flow) {
   ck_assert_str_eq(r.idempotency_key, key);
   ck_assert_int_eq(p.captured, 2000);
 
-  ck_assert_int_eq(tc_payments_refund(&p, ctx, p.id, 500, "r1", NULL), TC_OK);
+  ck_assert_int_eq(
+      tc_payments_refund(&p, ctx, tt_sys(), NULL, p.id, 500, "r1", NULL),
+      TC_OK);
   r = fp_request_at(fp, 2);
   ck_assert_str_eq(r.path, "/v1/refunds");
   ck_assert_ptr_nonnull(strstr(r.body, "payment_intent=pi_fake_1"));
@@ -85,7 +89,8 @@ START_TEST(request_shape_and_full_flow) {
 
   tc_payment q;
   ck_assert_int_eq(pay(&q, "pm_card_visa", 100), TC_OK);
-  ck_assert_msg(tc_payments_void(&q, ctx, q.id) == TC_OK, "%s", tc_errmsg(ctx));
+  ck_assert_msg(tc_payments_void(&q, ctx, tt_sys(), NULL, q.id) == TC_OK, "%s",
+                tc_errmsg(ctx));
   r = fp_request_at(fp, 4);
   ck_assert_str_eq(r.path, "/v1/payment_intents/pi_fake_2/cancel");
   ck_assert_str_eq(q.state, "voided");
@@ -151,7 +156,7 @@ START_TEST(garbage_and_dropped_answers) {
   uint32_t settled = 0;
   ck_assert_int_eq(tc_payments_reconcile(&settled, ctx, 60000, 10), TC_OK);
   ck_assert_uint_eq(settled, 1);
-  ck_assert_int_eq(tc_payments_get(&p, ctx, p.id), TC_OK);
+  ck_assert_int_eq(tc_payments_get(&p, ctx, tt_sys(), p.id), TC_OK);
   ck_assert_str_eq(p.state, "authorized");
   ck_assert_int_eq(fp_charges(fp), 1);
 }
@@ -219,7 +224,7 @@ START_TEST(processing_settled_by_fetch) {
   tc_payment p;
   ck_assert_int_eq(pay(&p, "pm_processing", 900), TC_EUNAVAILABLE);
   ck_assert_str_eq(p.state, "pending");
-  ck_assert_int_eq(tc_payments_get(&p, ctx, p.id), TC_OK);
+  ck_assert_int_eq(tc_payments_get(&p, ctx, tt_sys(), p.id), TC_OK);
   ck_assert_str_eq(p.provider_ref, "pi_fake_1");
   clk.now += 120000;
   size_t before = fp_count(fp);
@@ -229,7 +234,7 @@ START_TEST(processing_settled_by_fetch) {
   fp_request r = fp_request_at(fp, before);
   ck_assert_str_eq(r.method, "GET");
   ck_assert_str_eq(r.path, "/v1/payment_intents/pi_fake_1");
-  ck_assert_int_eq(tc_payments_get(&p, ctx, p.id), TC_OK);
+  ck_assert_int_eq(tc_payments_get(&p, ctx, tt_sys(), p.id), TC_OK);
   ck_assert_str_eq(p.state, "authorized");
   ck_assert_int_eq(fp_charges(fp), 1);
 }
@@ -256,7 +261,7 @@ START_TEST(stripe_webhooks) {
                    TC_OK);
   ck_assert_int_eq(tc_payments_apply_webhook(ctx, sig, body, strlen(body)),
                    TC_OK);
-  ck_assert_int_eq(tc_payments_get(&p, ctx, p.id), TC_OK);
+  ck_assert_int_eq(tc_payments_get(&p, ctx, tt_sys(), p.id), TC_OK);
   ck_assert_str_eq(p.state, "captured");
   ck_assert_int_eq(pu_events(ctx, "payments.captured"), 1);
 }

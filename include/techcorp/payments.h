@@ -19,6 +19,20 @@
  * payments.voided, payments.refunded). A step left unfinished by a crash is
  * re-driven with the same key by the next call for that step or by
  * tc_payments_reconcile(), so nothing is ever charged twice.
+ * * Who may do what is decided here, for every front alike: each function
+ * that acts for someone takes the caller's principal `who` (NULL:
+ * anonymous). A payment is read by the customer who pays, support, admin
+ * and system callers; money moves (authorize, capture, void, refund) for
+ * admin and system callers (or a client with the scope "payments:write").
+ * Webhooks are authenticated by their signature and reconciliation is a
+ * host job: neither takes a principal.
+ *
+ * A module that keeps its own records of a payment (the orders module:
+ * an order and its stock) drives it: it names itself as the `driver` when
+ * it authorizes, and a payment with a driver is captured, voided and
+ * refunded only by calls naming that driver (TC_ESTATE otherwise), so the
+ * records never fall behind. Hosts that drive payments themselves pass
+ * driver NULL.
  *
  * Thread rules: as for the context (one thread at a time per context). The
  * circuit breaker of a provider is shared by every context of the process
@@ -128,10 +142,12 @@ typedef struct tc_payment {
  * failed), TC_EUNAVAILABLE (retries exhausted or circuit open; pending, for
  * the reconciliation sweep), TC_EPROVIDER (permanent provider error;
  * failed), TC_ECONFLICT (same key, other amount or source), TC_EINVAL /
- * TC_EOVERFLOW for bad input (nothing written), TC_ESTATE inside a store
- * transaction. *out (may be NULL) is filled whenever a record exists.
+ * TC_EOVERFLOW for bad input (nothing written), TC_ESTATE inside a store *
+ * transaction. *out (may be NULL) is filled whenever a record exists. driver:
+ * the module that drives the payment (see the top), or NULL.
  */
 TC_EXTERN int tc_payments_authorize(tc_payment *out, tc_ctx *ctx,
+                                    const tc_principal *who, const char *driver,
                                     const char *order_id,
                                     const char *owner_user_id,
                                     const char *idempotency_key,
@@ -140,46 +156,66 @@ TC_EXTERN int tc_payments_authorize(tc_payment *out, tc_ctx *ctx,
 /**
  * Capture amount (0: all that is authorized and not yet captured) of an
  * authorized or partly captured payment; several partial captures may
- * follow each other up to the authorized amount. TC_EINVAL naming "amount"
- * beyond what is left, TC_ESTATE from another state, and the provider
- * codes of tc_payments_authorize().
+ * follow each other up to the authorized amount. TC_EINVAL naming "amount" *
+ * beyond what is left, TC_ESTATE from another state or for a driver other than
+ * the payment's (see the top), and the provider codes of
+ * tc_payments_authorize().
  */
 TC_EXTERN int tc_payments_capture(tc_payment *out, tc_ctx *ctx,
+                                  const tc_principal *who, const char *driver,
                                   const char *payment_id, int64_t amount);
 
 /**
  * Void an authorization that was not captured. An authorization still in
  * flight (pending) is settled first, so funds held at the provider are not
- * missed. Voiding a voided or failed payment is TC_OK (nothing is held);
- * from captured or later TC_ESTATE naming both states.
+ * missed. Voiding a voided or failed payment is TC_OK (nothing is held); * from
+ * captured or later TC_ESTATE naming both states; TC_ESTATE for a driver other
+ * than the payment's.
  */
 TC_EXTERN int tc_payments_void(tc_payment *out, tc_ctx *ctx,
+                               const tc_principal *who, const char *driver,
                                const char *payment_id);
 
 /**
  * Refund amount (0: all that is left) of what was captured; never more
- * than captured - refunded (TC_EINVAL naming "amount"). key (may be NULL:
- * one refund per amount and payment) makes the refund idempotent: the same
- * key returns the first refund's result. reason may be NULL.
+ * than captured - refunded (TC_EINVAL naming "amount"). key (may be NULL: * one
+ * refund per amount and payment) makes the refund idempotent: the same key
+ * returns the first refund's result. reason may be NULL. TC_ESTATE for a driver
+ * other than the payment's.
  */
 TC_EXTERN int tc_payments_refund(tc_payment *out, tc_ctx *ctx,
+                                 const tc_principal *who, const char *driver,
                                  const char *payment_id, int64_t amount,
                                  const char *key, const char *reason);
 
-/** Read one payment. TC_ENOTFOUND. */
+/**
+ * Read one payment as who: the customer who pays, support, admin or
+ * system. TC_ENOTFOUND; for a caller who may not read every payment the
+ * message does not echo the id ("no such payment", field "id") and a
+ * payment of another customer is TC_EDENIED.
+ */
 TC_EXTERN int tc_payments_get(tc_payment *out, tc_ctx *ctx,
-                              const char *payment_id);
+                              const tc_principal *who, const char *payment_id);
+
+/**
+ * The latest payment of an order, as who may read it (as above).
+ * TC_ENOTFOUND (field "order_id") when the order has none.
+ */
+TC_EXTERN int tc_payments_get_for_order(tc_payment *out, tc_ctx *ctx,
+                                        const tc_principal *who,
+                                        const char *order_id);
 
 /** Called once per payment of a listing; the struct is borrowed. Return 0
  *  to go on, non-zero to stop (that value is returned if negative). */
 typedef int (*tc_payments_list_cb)(const tc_payment *payment, void *payload);
 
-/**
- * The payments of an order, oldest first, at most limit (1..100), starting
+/** * The payments of an order, oldest first, at most limit (1..100), starting
  * after the payment id `after` (NULL: from the start; the keyset cursor is
- * the last id seen).
+ * the last id seen). Every payment listed must be one who may read:
+ * TC_EDENIED at the first that is not.
  */
-TC_EXTERN int tc_payments_list_for_order(tc_ctx *ctx, const char *order_id,
+TC_EXTERN int tc_payments_list_for_order(tc_ctx *ctx, const tc_principal *who,
+                                         const char *order_id,
                                          const char *after, uint32_t limit,
                                          tc_payments_list_cb cb, void *payload);
 

@@ -11,7 +11,7 @@
  */
 #include "techcorp/inventory.h"
 #include "orders_priv.h"
-#include "payments/payments_internal.h"
+#include "techcorp/payments.h"
 
 /* Load order_id for who: TC_ENOTFOUND for another customer's order (its
  * existence is not revealed), TC_EUNAUTHENTICATED for nobody. *mask gets
@@ -77,10 +77,11 @@ int tc_orders_transition(tc_order **out, tc_ctx *ctx, const tc_principal *who,
     return rc;
   if (to == TC_ORDER_FULFILLING) {
     /* Goods leave only against captured money. */
-    tc__payment_info info;
-    rc = tc__payments_get_for_order(ctx, order_id, &info);
+    tc_payment info;
+    rc = tc_payments_get_for_order(&info, ctx, &tc__system_principal, order_id);
     if (rc == TC_OK && !strcmp(info.state, "authorized"))
-      rc = tc__payments_capture(ctx, info.id, 0, &info);
+      rc = tc_payments_capture(&info, ctx, &tc__system_principal, "orders",
+                               info.id, 0);
     if (rc) return rc;
   }
   char actor[64];
@@ -195,8 +196,8 @@ int tc__ord_refund_drive(tc_ctx *ctx, const char *refund_id) {
                  p, 1, refund_row_cb, &r);
   if (rc) return rc;
   if (strcmp(r.state, "pending")) return TC_OK;
-  tc__payment_info info;
-  rc = tc__payments_get_for_order(ctx, r.order_id, &info);
+  tc_payment info;
+  rc = tc_payments_get_for_order(&info, ctx, &tc__system_principal, r.order_id);
   if (rc == TC_ENOTFOUND) return refund_finish(ctx, &r, "nothing", 0);
   if (rc) return rc;
   if (!strcmp(info.state, "pending"))
@@ -204,7 +205,9 @@ int tc__ord_refund_drive(tc_ctx *ctx, const char *refund_id) {
                       "payment %s is still pending; the refund waits", info.id);
   if (!strcmp(info.state, "authorized")) {
     if (!r.full) return refund_finish(ctx, &r, "not_captured", 0);
-    if ((rc = tc__payments_void(ctx, info.id, &info))) return rc;
+    if ((rc = tc_payments_void(&info, ctx, &tc__system_principal, "orders",
+                               info.id)))
+      return rc;
     return refund_finish(ctx, &r, "voided", 0);
   }
   if (!strcmp(info.state, "captured") ||
@@ -213,8 +216,9 @@ int tc__ord_refund_drive(tc_ctx *ctx, const char *refund_id) {
     int64_t before = info.refunded;
     char key[200];
     snprintf(key, sizeof(key), "order:%.36s:refund:%.128s", r.order_id, r.key);
-    rc = tc__payments_refund(ctx, info.id, r.full ? 0 : r.amount, key,
-                             r.reason[0] ? r.reason : "order refund", &info);
+    rc = tc_payments_refund(&info, ctx, &tc__system_principal, "orders",
+                            info.id, r.full ? 0 : r.amount, key,
+                            r.reason[0] ? r.reason : "order refund");
     if (rc == TC_EINVAL && !strcmp(info.state, "refunded") && r.full)
       return refund_finish(ctx, &r, "nothing", 0);
     if (rc) return rc;
@@ -429,8 +433,8 @@ int tc_orders_refund(tc_order **out, tc_ctx *ctx, const tc_principal *who,
   tc_order_status to = all ? TC_ORDER_REFUNDED : TC_ORDER_PARTIALLY_REFUNDED;
   if ((rc = tc__ord_check_rule(ctx, from, to, mask))) goto out;
   {
-    tc__payment_info info;
-    rc = tc__payments_get_for_order(ctx, order_id, &info);
+    tc_payment info;
+    rc = tc_payments_get_for_order(&info, ctx, &tc__system_principal, order_id);
     if (rc == TC_OK && strcmp(info.state, "captured") &&
         strcmp(info.state, "partially_refunded"))
       rc = tc__seterr(ctx, TC_ESTATE, "payment",

@@ -3,11 +3,11 @@
  *
  * Steps (orders_sagas.step), each recorded and committed BEFORE the call it
  * makes, its outcome recorded in the transaction of the order's transition:
- *   reserve   tc_inventory_reserve(key "order:<id>:reserve:<seq>",
- * &tc__system_principal)
+ *   reserve   tc_inventory_reserve(key "order:<id>:reserve:<seq>")
  *             -> authorize (order awaiting_payment)
  *             -> done      (out of stock: order cancelled)
- *   authorize tc__payments_authorize_owned(key "order:<id>:payment")
+ *   authorize tc_payments_authorize(driver "orders", key
+ *             "order:<id>:payment")
  *             -> confirm   (approved)
  *             -> release   (declined, or no answer before the reservation
  *                           ran out: order payment_failed)
@@ -17,14 +17,16 @@
  *             -> settle    (stock gone: order cancelled)
  *   release   tc_inventory_release -> settle
  *   settle    void / refund whatever the payment holds -> done
- * Every call is idempotent under its key (inventory reservations, payment
- * keys derived from the payment and step), so re-driving a step after a
- * crash never holds stock twice nor charges twice. A saga row is driven
- * only under its lease (lease_owner, lease_until); every write is
+ * The calls go to the other modules' public functions as the system: this
+ * module has decided who may check out, and it drives its payments (no
+ * one else moves them). Every call is idempotent under its key (inventory
+ * reservations, payment keys derived from the payment and step), so re-driving
+ * a step after a crash never holds stock twice nor charges twice. A saga row is
+ * driven only under its lease (lease_owner, lease_until); every write is
  * conditional on still holding it.
  */
 #include "orders_priv.h"
-#include "payments/payments_internal.h"
+#include "techcorp/payments.h"
 
 #define SAGA_COLS                                                      \
   "order_id, customer_id, step, state, source, reservation_id, "       \
@@ -228,8 +230,7 @@ static int step_reserve(tc_ctx *ctx, ord_state *st, ord_saga *s) {
 /* ---- authorize --------------------------------------------------------------
  */
 
-static int record_payment(tc_ctx *ctx, ord_saga *s,
-                          const tc__payment_info *info) {
+static int record_payment(tc_ctx *ctx, ord_saga *s, const tc_payment *info) {
   tc_value p[] = {tc__ord_text(info->id), tc__ord_text(info->card_last4),
                   tc__ord_text(s->order_id)};
   return tc__db_exec(ctx,
@@ -257,12 +258,13 @@ static int step_authorize(tc_ctx *ctx, ord_state *st, ord_saga *s) {
   tc_order *o = NULL;
   int rc = tc__ord_load(ctx, s->order_id, false, &o);
   if (rc) return rc;
-  tc__payment_info info;
+  tc_payment info;
   memset(&info, 0, sizeof(info));
   char key[96];
   snprintf(key, sizeof(key), "order:%s:payment", s->order_id);
-  rc = tc__payments_authorize_owned(ctx, s->order_id, o->customer_id, key,
-                                    &o->total, s->source, &info);
+  rc = tc_payments_authorize(&info, ctx, &tc__system_principal, "orders",
+                             s->order_id, o->customer_id, key, &o->total,
+                             s->source);
   tc_orders_order_free(ctx, o);
   if (info.id[0]) snprintf(s->payment_id, sizeof(s->payment_id), "%s", info.id);
   if (rc == TC_OK) {
@@ -346,8 +348,9 @@ static int step_release(tc_ctx *ctx, ord_state *st, ord_saga *s) {
 }
 
 static int step_settle(tc_ctx *ctx, ord_state *st, ord_saga *s) {
-  tc__payment_info info;
-  int rc = tc__payments_get_for_order(ctx, s->order_id, &info);
+  tc_payment info;
+  int rc =
+      tc_payments_get_for_order(&info, ctx, &tc__system_principal, s->order_id);
   if (rc && rc != TC_ENOTFOUND) return rc;
   if (rc == TC_OK) {
     if (!strcmp(info.state, "pending"))
@@ -356,13 +359,14 @@ static int step_settle(tc_ctx *ctx, ord_state *st, ord_saga *s) {
       return tc__seterr(ctx, TC_EUNAVAILABLE, NULL,
                         "payment %s is still pending", info.id);
     if (!strcmp(info.state, "authorized"))
-      rc = tc__payments_void(ctx, info.id, &info);
+      rc = tc_payments_void(&info, ctx, &tc__system_principal, "orders",
+                            info.id);
     else if (!strcmp(info.state, "captured") ||
              !strcmp(info.state, "partially_refunded")) {
       char key[96];
       snprintf(key, sizeof(key), "order:%s:settle", s->order_id);
-      rc = tc__payments_refund(ctx, info.id, 0, key, "order not fulfilled",
-                               &info);
+      rc = tc_payments_refund(&info, ctx, &tc__system_principal, "orders",
+                              info.id, 0, key, "order not fulfilled");
     }
     if (rc) return rc;
   }
@@ -435,8 +439,8 @@ int tc_orders_recover(tc_ctx *ctx, uint32_t limit, uint32_t *done) {
   /* Payments left pending by a crash first: the settle steps wait on them. */
   uint32_t settled = 0;
   /* Its failures are its own sweep's business; ours goes on. */
-  tc__payments_reconcile(ctx, st->opts.recover_after_ms,
-                         limit > 100 ? 100 : limit, &settled);
+  tc_payments_reconcile(&settled, ctx, st->opts.recover_after_ms,
+                        limit > 100 ? 100 : limit);
   int64_t now = tc__now_ms(ctx);
   uint32_t count = 0;
   tc_value p[] = {TC_VAL_INT(now - st->opts.recover_after_ms), TC_VAL_INT(now),

@@ -5,7 +5,8 @@
 #ifndef TC_PAYMENTS_PRIV_H
 #define TC_PAYMENTS_PRIV_H
 
-#include "payments_internal.h"
+#include "core/internal.h"
+#include "techcorp/payments.h"
 
 /* ---- module state (state.c) --------------------------------------------- */
 
