@@ -7,7 +7,6 @@
  */
 #include <stdio.h>
 
-#include "inventory/inventory_internal.h"
 #include "test_orders_fixture.h"
 
 /* ---- the failing store ----------------------------------------------------

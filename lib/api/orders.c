@@ -1,10 +1,9 @@
 /*
- * lib/orders/api.c - the "orders.*" methods of the JSON API. Handlers only
+ * lib/api/orders.c - the "orders.*" methods of the JSON API. Handlers only
  * translate JSON to the typed functions and back; every rule (ownership,
  * the transition table, validation) lives in those.
  */
 #include "api_internal.h"
-#include "orders/orders_priv.h" /* TODO(wall): public API only */
 
 /* ---- JSON out -------------------------------------------------------------
  */
@@ -130,8 +129,7 @@ static int order_out(tc_ctx *ctx, cJSON *resp, int rc, tc_order *o) {
 
 static int h_cart_open(tc_ctx *ctx, const tc__api_caller *from,
                        const cJSON *req, cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+  (void)from;
   char token[TC_ORDERS_CART_TOKEN_LEN + 1];
   int rc = tc_orders_cart_open(token, sizeof(token), ctx,
                                tc__json_str(req, "currency", NULL));
@@ -192,7 +190,7 @@ static int h_cart_merge(tc_ctx *ctx, const tc__api_caller *from,
 
 static void copy_field(char *dst, size_t size, const cJSON *obj,
                        const char *name) {
-  tc__ord_copy(dst, size, tc__json_str(obj, name, ""));
+  tc__text_copy(dst, size, tc__json_str(obj, name, ""));
 }
 
 static int h_checkout(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
@@ -221,8 +219,8 @@ static int h_checkout(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
     /* The order exists although the saga failed: say which, so the
      * caller can follow it. */
     char msg[TC__ERRMSG_SIZE], field[TC__ERRFIELD_SIZE];
-    tc__ord_copy(msg, 400, ctx->errmsg);
-    tc__ord_copy(field, sizeof(field), ctx->errfield);
+    tc__text_copy(msg, 400, tc_errmsg(ctx));
+    tc__text_copy(field, sizeof(field), tc_errfield(ctx));
     tc__seterr(ctx, rc, field[0] ? field : NULL, "%s (order %s, %s)", msg,
                o->id, tc_order_status_name(o->status));
   }
@@ -266,7 +264,7 @@ static int h_history(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
   hist_json h = {ctx, arr};
   int rc =
       tc_orders_history(ctx, who, tc__json_str(req, "id", NULL), hist_cb, &h);
-  if (rc == TC_ENOMEM) tc__seterr(ctx, rc, NULL, "out of memory");
+  if (rc == TC_ENOMEM) tc__oom(ctx);
   return rc;
 }
 
@@ -357,8 +355,7 @@ static int h_refund(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
 
 static int h_recover(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+  (void)from;
   uint32_t done = 0;
   int rc =
       tc_orders_recover(ctx, (uint32_t)tc__json_int(req, "limit", 100), &done);
@@ -369,163 +366,135 @@ static int h_recover(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
 /* ---- declarations ---------------------------------------------------------
  */
 
-#define F_END \
-  { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-#define F_ID(name, flags, doc) \
-  { name, TC__F_STRING, flags, 36, 36, NULL, NULL, doc }
-#define F_TOKEN                                               \
-  {                                                           \
-    "cart_token", TC__F_STRING, 0, TC_ORDERS_CART_TOKEN_LEN,  \
-        TC_ORDERS_CART_TOKEN_LEN, NULL, NULL,                 \
-        "guest cart token; absent: the signed-in user's cart" \
-  }
-#define F_SKU \
-  { "sku", TC__F_STRING, TC__F_REQUIRED, 1, 64, NULL, NULL, "catalog SKU" }
-#define F_QTY(flags) \
-  { "qty", TC__F_INT, flags, 1, TC_ORDERS_MAX_QTY, NULL, NULL, "1..999" }
-#define F_REASON \
-  { "reason", TC__F_STRING, 0, 1, 256, NULL, NULL, "why, for the history" }
-#define F_PAGE                                                         \
-  {"cursor", TC__F_STRING, 0,    1,                                    \
-   95,       NULL,         NULL, "next_cursor of the previous page"},  \
-  {                                                                    \
-    "limit", TC__F_INT, 0, 1, 100, NULL, NULL, "page size, default 20" \
-  }
+#define F_TOKEN                                            \
+  API_STR("cart_token", API_OPT, TC_ORDERS_CART_TOKEN_LEN, \
+          TC_ORDERS_CART_TOKEN_LEN,                        \
+          "guest cart token; absent: the signed-in user's cart")
+#define F_SKU API_STR("sku", API_REQ, 1, 64, "catalog SKU")
+#define F_QTY(flags) API_INT("qty", flags, 1, TC_ORDERS_MAX_QTY, "1..999")
+#define F_REASON API_STR("reason", API_OPT, 1, 256, "why, for the history")
+#define F_PAGE                                                           \
+  API_STR("cursor", API_OPT, 1, 95, "next_cursor of the previous page"), \
+      API_INT("limit", API_OPT, 1, 100, "page size, default 20")
 
 static const tc__field f_cart_open[] = {
-    {"currency", TC__F_STRING, 0, 3, 3, NULL, NULL, "ISO 4217; default BRL"},
-    F_END};
-static const tc__field f_cart_get[] = {F_TOKEN, F_END};
-static const tc__field f_cart_add[] = {F_TOKEN, F_SKU, F_QTY(0), F_END};
-static const tc__field f_cart_update[] = {F_TOKEN, F_SKU, F_QTY(TC__F_REQUIRED),
-                                          F_END};
-static const tc__field f_cart_remove[] = {F_TOKEN, F_SKU, F_END};
+    API_STR("currency", API_OPT, 3, 3, "ISO 4217; default BRL"), API_END};
+static const tc__field f_cart_get[] = {F_TOKEN, API_END};
+static const tc__field f_cart_add[] = {F_TOKEN, F_SKU, F_QTY(API_OPT), API_END};
+static const tc__field f_cart_update[] = {F_TOKEN, F_SKU, F_QTY(API_REQ),
+                                          API_END};
+static const tc__field f_cart_remove[] = {F_TOKEN, F_SKU, API_END};
 static const tc__field f_cart_merge[] = {
-    {"guest_token", TC__F_STRING, TC__F_REQUIRED, TC_ORDERS_CART_TOKEN_LEN,
-     TC_ORDERS_CART_TOKEN_LEN, NULL, NULL, "the guest cart to fold in"},
-    F_END};
+    API_STR("guest_token", API_REQ, TC_ORDERS_CART_TOKEN_LEN,
+            TC_ORDERS_CART_TOKEN_LEN, "the guest cart to fold in"),
+    API_END};
 static const tc__field f_address[] = {
-    {"name", TC__F_STRING, TC__F_REQUIRED, 1, 128, NULL, NULL, NULL},
-    {"line1", TC__F_STRING, TC__F_REQUIRED, 1, 256, NULL, NULL, NULL},
-    {"line2", TC__F_STRING, 0, 0, 256, NULL, NULL, NULL},
-    {"city", TC__F_STRING, TC__F_REQUIRED, 1, 128, NULL, NULL, NULL},
-    {"region", TC__F_STRING, 0, 0, 128, NULL, NULL, NULL},
-    {"postal_code", TC__F_STRING, TC__F_REQUIRED, 1, 32, NULL, NULL, NULL},
-    {"country", TC__F_STRING, TC__F_REQUIRED, 2, 2, NULL, NULL,
-     "ISO 3166-1 alpha-2"},
-    {"phone", TC__F_STRING, 0, 0, 32, NULL, NULL, NULL},
-    F_END};
+    API_STR("name", API_REQ, 1, 128, NULL),
+    API_STR("line1", API_REQ, 1, 256, NULL),
+    API_STR("line2", API_OPT, 0, 256, NULL),
+    API_STR("city", API_REQ, 1, 128, NULL),
+    API_STR("region", API_OPT, 0, 128, NULL),
+    API_STR("postal_code", API_REQ, 1, 32, NULL),
+    API_STR("country", API_REQ, 2, 2, "ISO 3166-1 alpha-2"),
+    API_STR("phone", API_OPT, 0, 32, NULL),
+    API_END};
 static const tc__field f_checkout[] = {
     F_TOKEN,
-    {"idempotency_key", TC__F_STRING, TC__F_REQUIRED, 1, 128, NULL, NULL,
-     "the same key replays the first result"},
-    {"shipping_address", TC__F_OBJECT, TC__F_REQUIRED, 0, 0, f_address, NULL,
-     "where to ship"},
-    {"payment_source", TC__F_STRING, TC__F_REQUIRED, 1, 255, NULL, NULL,
-     "payment provider token"},
-    {"currency", TC__F_STRING, 0, 3, 3, NULL, NULL, "must be the cart's"},
-    F_END};
-static const tc__field f_id[] = {F_ID("id", TC__F_REQUIRED, "order id"), F_END};
-static const tc__field f_list[] = {F_PAGE, F_END};
+    API_STR("idempotency_key", API_REQ, 1, 128,
+            "the same key replays the first result"),
+    API_OBJ("shipping_address", API_REQ, f_address, "where to ship"),
+    API_STR("payment_source", API_REQ, 1, 255, "payment provider token"),
+    API_STR("currency", API_OPT, 3, 3, "must be the cart's"),
+    API_END};
+static const tc__field f_id[] = {API_ID("id", API_REQ, "order id"), API_END};
+static const tc__field f_list[] = {F_PAGE, API_END};
 static const tc__field f_admin_list[] = {
-    {"status", TC__F_STRING, 0, 1, 24, NULL, NULL, "only this status"},
-    F_ID("customer_id", 0, "only this customer's orders"),
-    {"created_from", TC__F_INT, 0, 0, INT64_MAX, NULL, NULL,
-     "created at or after (ms)"},
-    {"created_to", TC__F_INT, 0, 0, INT64_MAX, NULL, NULL,
-     "created before (ms)"},
+    API_STR("status", API_OPT, 1, 24, "only this status"),
+    API_ID("customer_id", API_OPT, "only this customer's orders"),
+    API_INT("created_from", API_OPT, 0, INT64_MAX, "created at or after (ms)"),
+    API_INT("created_to", API_OPT, 0, INT64_MAX, "created before (ms)"),
     F_PAGE,
-    F_END};
-static const tc__field f_cancel[] = {F_ID("id", TC__F_REQUIRED, "order id"),
-                                     F_REASON, F_END};
+    API_END};
+static const tc__field f_cancel[] = {API_ID("id", API_REQ, "order id"),
+                                     F_REASON, API_END};
 static const tc__field f_transition[] = {
-    F_ID("id", TC__F_REQUIRED, "order id"),
-    {"to", TC__F_STRING, TC__F_REQUIRED, 1, 24, NULL, NULL,
-     "fulfilling, shipped or delivered"},
-    {"tracking", TC__F_STRING, 0, 1, 128, NULL, NULL, "required to ship"},
-    F_REASON,
-    F_END};
+    API_ID("id", API_REQ, "order id"),
+    API_STR("to", API_REQ, 1, 24, "fulfilling, shipped or delivered"),
+    API_STR("tracking", API_OPT, 1, 128, "required to ship"), F_REASON,
+    API_END};
 static const tc__field f_refund_line[] = {
-    {"line_no", TC__F_INT, TC__F_REQUIRED, 1, TC_ORDERS_MAX_LINES, NULL, NULL,
-     "order line"},
-    F_QTY(TC__F_REQUIRED),
-    F_END};
+    API_INT("line_no", API_REQ, 1, TC_ORDERS_MAX_LINES, "order line"),
+    F_QTY(API_REQ), API_END};
 static const tc__field f_refund_item[] = {
-    {"", TC__F_OBJECT, 0, 0, 0, f_refund_line, NULL, NULL}, F_END};
+    API_OBJ("", API_OPT, f_refund_line, NULL), API_END};
 static const tc__field f_refund[] = {
-    F_ID("id", TC__F_REQUIRED, "order id"),
-    {"lines", TC__F_ARRAY, TC__F_REQUIRED, 1, TC_ORDERS_MAX_LINES, NULL,
-     f_refund_item, "line_no and qty to refund"},
-    {"restock", TC__F_BOOL, 0, 0, 0, NULL, NULL, "goods came back (return)"},
+    API_ID("id", API_REQ, "order id"),
+    API_ARR("lines", API_REQ, 1, TC_ORDERS_MAX_LINES, f_refund_item,
+            "line_no and qty to refund"),
+    API_BOOL("restock", API_OPT, "goods came back (return)"),
     F_REASON,
-    {"key", TC__F_STRING, TC__F_REQUIRED, 1, 128, NULL, NULL,
-     "idempotency key of this refund"},
-    F_END};
+    API_STR("key", API_REQ, 1, 128, "idempotency key of this refund"),
+    API_END};
 static const tc__field f_recover[] = {
-    {"limit", TC__F_INT, 0, 1, 10000, NULL, NULL, "default 100"}, F_END};
+    API_INT("limit", API_OPT, 1, 10000, "default 100"), API_END};
 
 static const tc__field r_token[] = {
-    {"cart_token", TC__F_STRING, 0, 0, 0, NULL, NULL, "keep it secret"}, F_END};
+    API_STR("cart_token", API_OPT, 0, 0, "keep it secret"), API_END};
 static const tc__field r_cart[] = {
-    {"cart", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
-     "currency, subtotal, item_count, expires_ms, lines (sku, title, qty, "
-     "unit_price, total)"},
-    F_END};
+    API_OBJ("cart", API_OPT, NULL,
+            "currency, subtotal, item_count, expires_ms, lines (sku, title, "
+            "qty, unit_price, total)"),
+    API_END};
 static const tc__field r_merge[] = {
-    {"cart", TC__F_OBJECT, 0, 0, 0, NULL, NULL, "the user's cart"},
-    {"dropped", TC__F_INT, 0, 0, 0, NULL, NULL, "lines no longer sold"},
-    F_END};
+    API_OBJ("cart", API_OPT, NULL, "the user's cart"),
+    API_INT("dropped", API_OPT, 0, 0, "lines no longer sold"), API_END};
 static const tc__field r_order[] = {
-    {"order", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
-     "id, number, customer_id, status, currency, subtotal, total, refunded,"
-     " item_count, payment_id, card_last4, tracking, saga_step, "
-     "shipping_address, lines, created_ms, updated_ms"},
-    F_END};
+    API_OBJ("order", API_OPT, NULL,
+            "id, number, customer_id, status, currency, subtotal, total, "
+            "refunded, item_count, payment_id, card_last4, tracking, "
+            "saga_step, shipping_address, lines, created_ms, updated_ms"),
+    API_END};
 static const tc__field r_page[] = {
-    {"items", TC__F_ARRAY, 0, 0, 0, NULL, NULL, "orders, newest first"},
-    {"next_cursor", TC__F_STRING, TC__F_NULLABLE, 0, 0, NULL, NULL,
-     "null on the last page"},
-    F_END};
+    API_ARR("items", API_OPT, 0, 0, NULL, "orders, newest first"),
+    API_STR("next_cursor", API_NULL, 0, 0, "null on the last page"), API_END};
 static const tc__field r_history[] = {
-    {"transitions", TC__F_ARRAY, 0, 0, 0, NULL, NULL,
-     "from, to, actor, reason, created_ms; oldest first"},
-    F_END};
+    API_ARR("transitions", API_OPT, 0, 0, NULL,
+            "from, to, actor, reason, created_ms; oldest first"),
+    API_END};
 static const tc__field r_recover[] = {
-    {"done", TC__F_INT, 0, 0, 0, NULL, NULL, "sagas and refunds settled"},
-    F_END};
+    API_INT("done", API_OPT, 0, 0, "sagas and refunds settled"), API_END};
 
 static const tc__api_method orders_methods[] = {
-    {"orders.cart_open", "Open a guest cart", TC__ACCESS_PUBLIC, f_cart_open,
-     r_token, h_cart_open},
-    {"orders.cart_get", "Read a cart", TC__ACCESS_PUBLIC, f_cart_get, r_cart,
-     h_cart_get},
-    {"orders.cart_add", "Add a SKU to a cart", TC__ACCESS_PUBLIC, f_cart_add,
-     r_cart, h_cart_add},
-    {"orders.cart_update", "Set the quantity of a cart line", TC__ACCESS_PUBLIC,
-     f_cart_update, r_cart, h_cart_update},
-    {"orders.cart_remove", "Remove a cart line", TC__ACCESS_PUBLIC,
-     f_cart_remove, r_cart, h_cart_remove},
-    {"orders.cart_merge", "Fold a guest cart into the user's", TC__ACCESS_USER,
-     f_cart_merge, r_merge, h_cart_merge},
-    {"orders.checkout", "Check out the cart (idempotent by key)",
-     TC__ACCESS_USER, f_checkout, r_order, h_checkout},
-    {"orders.get", "Read an order", TC__ACCESS_USER, f_id, r_order, h_get},
-    {"orders.history", "The transitions of an order", TC__ACCESS_USER, f_id,
-     r_history, h_history},
-    {"orders.list", "The caller's orders, newest first", TC__ACCESS_USER,
-     f_list, r_page, h_list},
-    {"orders.admin_list", "Every order, filtered", TC__ACCESS_SUPPORT,
-     f_admin_list, r_page, h_admin_list},
-    {"orders.cancel", "Cancel an order (refunds a paid one)", TC__ACCESS_USER,
-     f_cancel, r_order, h_cancel},
-    {"orders.transition", "Fulfil, ship (with tracking) or deliver",
-     TC__ACCESS_SUPPORT, f_transition, r_order, h_transition},
-    {"orders.refund", "Refund lines of an order (returns)", TC__ACCESS_ADMIN,
-     f_refund, r_order, h_refund},
-    {"orders.recover", "Finish or compensate interrupted checkouts",
-     TC__ACCESS_SYSTEM, f_recover, r_recover, h_recover},
+    API_METHOD("orders.cart_open", "Open a guest cart", TC__ACCESS_PUBLIC,
+               f_cart_open, r_token, h_cart_open),
+    API_METHOD("orders.cart_get", "Read a cart", TC__ACCESS_PUBLIC, f_cart_get,
+               r_cart, h_cart_get),
+    API_METHOD("orders.cart_add", "Add a SKU to a cart", TC__ACCESS_PUBLIC,
+               f_cart_add, r_cart, h_cart_add),
+    API_METHOD("orders.cart_update", "Set the quantity of a cart line",
+               TC__ACCESS_PUBLIC, f_cart_update, r_cart, h_cart_update),
+    API_METHOD("orders.cart_remove", "Remove a cart line", TC__ACCESS_PUBLIC,
+               f_cart_remove, r_cart, h_cart_remove),
+    API_METHOD("orders.cart_merge", "Fold a guest cart into the user's",
+               TC__ACCESS_USER, f_cart_merge, r_merge, h_cart_merge),
+    API_METHOD("orders.checkout", "Check out the cart (idempotent by key)",
+               TC__ACCESS_USER, f_checkout, r_order, h_checkout),
+    API_METHOD("orders.get", "Read an order", TC__ACCESS_USER, f_id, r_order,
+               h_get),
+    API_METHOD("orders.history", "The transitions of an order", TC__ACCESS_USER,
+               f_id, r_history, h_history),
+    API_METHOD("orders.list", "The caller's orders, newest first",
+               TC__ACCESS_USER, f_list, r_page, h_list),
+    API_METHOD("orders.admin_list", "Every order, filtered", TC__ACCESS_SUPPORT,
+               f_admin_list, r_page, h_admin_list),
+    API_METHOD("orders.cancel", "Cancel an order (refunds a paid one)",
+               TC__ACCESS_USER, f_cancel, r_order, h_cancel),
+    API_METHOD("orders.transition", "Fulfil, ship (with tracking) or deliver",
+               TC__ACCESS_SUPPORT, f_transition, r_order, h_transition),
+    API_METHOD("orders.refund", "Refund lines of an order (returns)",
+               TC__ACCESS_ADMIN, f_refund, r_order, h_refund),
+    API_METHOD("orders.recover", "Finish or compensate interrupted checkouts",
+               TC__ACCESS_SYSTEM, f_recover, r_recover, h_recover),
 };
 
-const tc__api_module tc__api_orders = {
-    "orders", orders_methods,
-    sizeof(orders_methods) / sizeof(orders_methods[0])};
+API_MODULE(tc__api_orders, "orders", orders_methods);

@@ -36,6 +36,17 @@ void tc__quote(char *dst, size_t size, const char *s) {
   tc__quote_n(dst, size, s, TC__QUOTE_MAX);
 }
 
+void tc__text_copy(char *dst, size_t size, const char *src) {
+  if (!size) return;
+  size_t n = src ? strlen(src) : 0;
+  if (n >= size) {
+    n = size - 1;
+    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80) n--;
+  }
+  if (n) memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
 int tc__oom(tc_ctx *ctx) {
   return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
 }

@@ -22,6 +22,10 @@ void tc__quote_n(char *dst, size_t size, const char *s, size_t max);
 /* tc__quote_n with max TC__QUOTE_MAX. */
 void tc__quote(char *dst, size_t size, const char *s);
 
+/* Copy src (NULL: "") into dst (size bytes, always NUL-ended), cut to fit
+ * on a character boundary: never half a UTF-8 sequence. */
+void tc__text_copy(char *dst, size_t size, const char *src);
+
 /* Set "out of memory" (TC_ENOMEM, no field) on ctx and return TC_ENOMEM:
  * the one message of every failed allocation. */
 int tc__oom(tc_ctx *ctx);
