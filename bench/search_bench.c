@@ -22,7 +22,7 @@
 
 #include <sqlite3.h>
 
-#include "search/search_internal.h"
+#include "search/search_priv.h"
 
 static double now_s(void) {
   struct timespec ts;

@@ -85,7 +85,8 @@ int demo_search(tc_ctx *ctx) {
       "\n[search] The index subscribes to catalog, inventory and order "
       "events and is rebuilt from the catalog\n");
   if ((rc = tc_search_subscribe(ctx))) return failed(ctx, "subscribe", rc);
-  if ((rc = tc_search_reindex(ctx, &n))) return failed(ctx, "reindex", rc);
+  if ((rc = tc_search_reindex(ctx, &host, &n)))
+    return failed(ctx, "reindex", rc);
   printf("    %zu published product(s) indexed\n", n);
 
   printf(

@@ -6,7 +6,6 @@
  */
 #include <stdio.h>
 
-#include "search/search_internal.h"
 #include "search/search_priv.h"
 #include "testutil.h"
 
@@ -676,7 +675,7 @@ START_TEST(test_archived_disappears) {
   ck_assert_uint_eq(count_of("moedor"), 1);
   /* a full reindex gives the same */
   size_t n = 0;
-  ck_assert_int_eq(tc_search_reindex(ctx, &n), TC_OK);
+  ck_assert_int_eq(tc_search_reindex(ctx, tt_sys(), &n), TC_OK);
   ck_assert_uint_eq(n, 1);
   ck_assert_uint_eq(count_of("moedor"), 1);
   ck_assert_uint_eq(count_of("manual"), 0);

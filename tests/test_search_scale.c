@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 
-#include "search/search_internal.h"
+#include "search/search_priv.h"
 #include "testutil.h"
 
 #define N 5000

@@ -39,6 +39,7 @@
 #include <stdbool.h>
 
 #include "common.h"
+#include "buf.h"
 #include "context.h"
 #include "money.h"
 
@@ -172,6 +173,17 @@ TC_EXTERN int tc_search_products(tc_search_result **out, tc_ctx *ctx,
 /** Free a result. NULL is a no-op. */
 TC_EXTERN void tc_search_result_free(tc_ctx *ctx, tc_search_result *r);
 
+/**
+ * Append r to out (owned by the caller) as one JSON object: {"hits":[{"id",
+ * "title","slug","in_stock","price":{"amount","currency"} or null,"score",
+ * "created_ms"}...],"next_cursor":text or null,"total":n or null,
+ * "facets":[{"name","values":[{"value","label","count"}...]}...]} - the
+ * body of search.products in the JSON API, and what the query cache keeps.
+ * TC_ENOMEM.
+ */
+TC_EXTERN int tc_search_result_json(tc_buf *out, tc_ctx *ctx,
+                                    const tc_search_result *r);
+
 /* ---- autocomplete and suggestions ---------------------------------------- */
 
 /** A completion: a product (id set) or a word (id NULL). */
@@ -280,6 +292,16 @@ TC_EXTERN int tc_search_orders(tc_search_order_page **out, tc_ctx *ctx,
 /** Free an order page. NULL is a no-op. */
 TC_EXTERN void tc_search_order_page_free(tc_ctx *ctx, tc_search_order_page *p);
 
+/**
+ * Append p to out (owned by the caller) as one JSON object: {"orders":[{"id",
+ * "number","customer_id","customer_name","customer_email","status",
+ * "total":{"amount","currency"},"created_ms"}...],"next_cursor":text or
+ * null} - the body of search.orders, and what the query cache keeps.
+ * TC_ENOMEM.
+ */
+TC_EXTERN int tc_search_order_page_json(tc_buf *out, tc_ctx *ctx,
+                                        const tc_search_order_page *p);
+
 /* ---- keeping the index up to date ---------------------------------------- */
 
 /**
@@ -303,9 +325,12 @@ TC_EXTERN int tc_search_consume(tc_ctx *ctx, size_t max, size_t *applied);
  * Rebuild the product index from the catalog (published products, stock
  * from the inventory) in one write transaction: on failure the old index
  * stays. *indexed (may be NULL) receives the number of products indexed.
- * The order index is fed by the orders module and is left as it is.
+ * The order index is fed by the orders module and is left as it is. For
+ * admin and system callers (who); anyone else TC_EUNAUTHENTICATED or
+ * TC_EDENIED.
  */
-TC_EXTERN int tc_search_reindex(tc_ctx *ctx, size_t *indexed);
+TC_EXTERN int tc_search_reindex(tc_ctx *ctx, const tc_principal *who,
+                                size_t *indexed);
 
 /** Counters of this context since it was created. */
 typedef struct tc_search_stats {

@@ -197,4 +197,16 @@ int tc__json_add_null(tc_ctx *ctx, cJSON *obj, const char *name);
 cJSON *tc__json_add_object(tc_ctx *ctx, cJSON *obj, const char *name);
 cJSON *tc__json_add_array(tc_ctx *ctx, cJSON *obj, const char *name);
 
+/* Add the members of the JSON object text[0..len) (a typed function's JSON
+ * output, so trusted to be an object) to obj, in order. TC_ENOMEM, or
+ * TC_ERROR when the text is not an object. */
+int tc__json_merge(tc_ctx *ctx, cJSON *obj, const char *text, size_t len);
+
+/* A tc_buf allocating through ctx's allocator. */
+static inline tc_buf tc__json_buf(tc_ctx *ctx) {
+  tc_buf b = TC_BUF_INIT;
+  b.alloc = &ctx->alloc;
+  return b;
+}
+
 #endif

@@ -98,3 +98,22 @@ cJSON *tc__json_add_array(tc_ctx *ctx, cJSON *obj, const char *name) {
   cJSON *item = cJSON_CreateArray();
   return add_item(ctx, obj, name, item) ? NULL : item;
 }
+
+int tc__json_merge(tc_ctx *ctx, cJSON *obj, const char *text, size_t len) {
+  cJSON *src = cJSON_ParseWithLength(text, len);
+  if (!src) return tc__oom(ctx);
+  if (!cJSON_IsObject(src)) {
+    cJSON_Delete(src);
+    return tc__seterr(ctx, TC_ERROR, NULL, "a typed result is not an object");
+  }
+  int rc = TC_OK;
+  while (src->child && rc == TC_OK) {
+    cJSON *m = cJSON_DetachItemViaPointer(src, src->child);
+    if (!cJSON_AddItemToObject(obj, m->string, m)) {
+      cJSON_Delete(m);
+      rc = tc__oom(ctx);
+    }
+  }
+  cJSON_Delete(src);
+  return rc;
+}

@@ -1,101 +1,80 @@
 /*
- * lib/search/api.c - the "search.*" methods of the JSON API. Handlers
+ * lib/api/search.c - the "search.*" methods of the JSON API. Handlers
  * translate JSON to the typed functions and back; every rule (query
  * checks, who sees which orders) lives in those.
  */
 #include "api_internal.h"
-#include "search/search_priv.h" /* TODO(wall): public API only */
 
-#define F_END \
-  { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-#define F_Q(flags)                                                            \
-  {                                                                           \
-    "q", TC__F_STRING, flags, 0, 0, NULL, NULL,                               \
-        "words to search for (at most 256 bytes, 16 words); quotes, '*' and " \
-        "operators are plain text"                                            \
-  }
+#define F_Q(flags)                                                          \
+  API_STR("q", flags, 0, 0,                                                 \
+          "words to search for (at most 256 bytes, 16 words); quotes, '*' " \
+          "and operators are plain text")
 
 static const tc__field f_products[] = {
-    F_Q(TC__F_REQUIRED),
-    {"category_id", TC__F_STRING, TC__F_NULLABLE, 1, TC_ID_STRLEN, NULL, NULL,
-     "only this category and its subcategories"},
-    {"currency", TC__F_STRING, TC__F_NULLABLE, 3, 3, NULL, NULL,
-     "prices in this currency (needed for a price range or sort)"},
-    {"price_min", TC__F_INT, TC__F_NULLABLE, 0, INT64_C(1000000000000), NULL,
-     NULL, "lowest price, minor units"},
-    {"price_max", TC__F_INT, TC__F_NULLABLE, 0, INT64_C(1000000000000), NULL,
-     NULL, "highest price, minor units"},
-    {"in_stock", TC__F_BOOL, TC__F_NULLABLE, 0, 0, NULL, NULL,
-     "only products with stock"},
-    {"attr_name", TC__F_STRING, TC__F_NULLABLE, 1, 100, NULL, NULL,
-     "attribute filter: name (brand)"},
-    {"attr_value", TC__F_STRING, TC__F_NULLABLE, 0, 255, NULL, NULL,
-     "attribute filter: value"},
-    {"sort", TC__F_STRING, TC__F_NULLABLE, 1, 16, NULL, NULL,
-     "relevance (default), price_asc, price_desc, newest"},
-    {"limit", TC__F_INT, TC__F_NULLABLE, 1, TC_SEARCH_LIMIT_MAX, NULL, NULL,
-     "page size, default 20"},
-    {"cursor", TC__F_STRING, TC__F_NULLABLE, 1, 256, NULL, NULL,
-     "next_cursor of the previous page"},
-    {"facets", TC__F_BOOL, TC__F_NULLABLE, 0, 0, NULL, NULL,
-     "also count facets and the total"},
-    F_END};
+    F_Q(API_REQ),
+    API_STR("category_id", API_NULL, 1, TC_ID_STRLEN,
+            "only this category and its subcategories"),
+    API_STR("currency", API_NULL, 3, 3,
+            "prices in this currency (needed for a price range or sort)"),
+    API_INT("price_min", API_NULL, 0, INT64_C(1000000000000),
+            "lowest price, minor units"),
+    API_INT("price_max", API_NULL, 0, INT64_C(1000000000000),
+            "highest price, minor units"),
+    API_BOOL("in_stock", API_NULL, "only products with stock"),
+    API_STR("attr_name", API_NULL, 1, 100, "attribute filter: name (brand)"),
+    API_STR("attr_value", API_NULL, 0, 255, "attribute filter: value"),
+    API_STR("sort", API_NULL, 1, 16,
+            "relevance (default), price_asc, price_desc, newest"),
+    API_INT("limit", API_NULL, 1, TC_SEARCH_LIMIT_MAX, "page size, default 20"),
+    API_STR("cursor", API_NULL, 1, 256, "next_cursor of the previous page"),
+    API_BOOL("facets", API_NULL, "also count facets and the total"),
+    API_END};
 
 static const tc__field r_products[] = {
-    {"hits", TC__F_ARRAY, 0, 0, 0, NULL, NULL,
-     "id, title, slug, in_stock, price, score, created_ms"},
-    {"next_cursor", TC__F_STRING, TC__F_NULLABLE, 0, 0, NULL, NULL,
-     "null on the last page"},
-    {"total", TC__F_INT, TC__F_NULLABLE, 0, 0, NULL, NULL,
-     "matches, with facets"},
-    {"facets", TC__F_ARRAY, 0, 0, 0, NULL, NULL, "name, values[]"},
-    {"cached", TC__F_BOOL, 0, 0, 0, NULL, NULL, "from the query cache"},
-    F_END};
+    API_ARR("hits", API_OPT, 0, 0, NULL,
+            "id, title, slug, in_stock, price, score, created_ms"),
+    API_STR("next_cursor", API_NULL, 0, 0, "null on the last page"),
+    API_INT("total", API_NULL, 0, 0, "matches, with facets"),
+    API_ARR("facets", API_OPT, 0, 0, NULL, "name, values[]"),
+    API_BOOL("cached", API_OPT, "from the query cache"),
+    API_END};
 
 static const tc__field f_autocomplete[] = {
-    F_Q(TC__F_REQUIRED),
-    {"limit", TC__F_INT, TC__F_NULLABLE, 1, 20, NULL, NULL,
-     "completions of each kind, default 8"},
-    F_END};
+    F_Q(API_REQ),
+    API_INT("limit", API_NULL, 1, 20, "completions of each kind, default 8"),
+    API_END};
 static const tc__field r_autocomplete[] = {
-    {"products", TC__F_ARRAY, 0, 0, 0, NULL, NULL, "id, title, slug"},
-    {"words", TC__F_ARRAY, 0, 0, 0, NULL, NULL, "text, count"},
-    F_END};
+    API_ARR("products", API_OPT, 0, 0, NULL, "id, title, slug"),
+    API_ARR("words", API_OPT, 0, 0, NULL, "text, count"), API_END};
 
-static const tc__field f_suggest[] = {F_Q(TC__F_REQUIRED), F_END};
+static const tc__field f_suggest[] = {F_Q(API_REQ), API_END};
 static const tc__field r_suggest[] = {
-    {"query", TC__F_STRING, TC__F_NULLABLE, 0, 0, NULL, NULL,
-     "the corrected query, null when nothing to correct"},
-    {"corrections", TC__F_ARRAY, 0, 0, 0, NULL, NULL,
-     "word, suggestion, distance, count"},
-    F_END};
+    API_STR("query", API_NULL, 0, 0,
+            "the corrected query, null when nothing to correct"),
+    API_ARR("corrections", API_OPT, 0, 0, NULL,
+            "word, suggestion, distance, count"),
+    API_END};
 
 static const tc__field f_orders[] = {
-    F_Q(0),
-    {"status", TC__F_STRING, TC__F_NULLABLE, 1, 32, NULL, NULL,
-     "only orders in this status"},
-    {"limit", TC__F_INT, TC__F_NULLABLE, 1, TC_SEARCH_LIMIT_MAX, NULL, NULL,
-     "page size, default 20"},
-    {"cursor", TC__F_STRING, TC__F_NULLABLE, 1, 256, NULL, NULL,
-     "next_cursor of the previous page"},
-    F_END};
+    F_Q(API_OPT),
+    API_STR("status", API_NULL, 1, 32, "only orders in this status"),
+    API_INT("limit", API_NULL, 1, TC_SEARCH_LIMIT_MAX, "page size, default 20"),
+    API_STR("cursor", API_NULL, 1, 256, "next_cursor of the previous page"),
+    API_END};
 static const tc__field r_orders[] = {
-    {"orders", TC__F_ARRAY, 0, 0, 0, NULL, NULL,
-     "id, number, customer_id, customer_name, customer_email, status, total, "
-     "created_ms; newest first"},
-    {"next_cursor", TC__F_STRING, TC__F_NULLABLE, 0, 0, NULL, NULL,
-     "null on the last page"},
-    {"cached", TC__F_BOOL, 0, 0, 0, NULL, NULL, "from the query cache"},
-    F_END};
+    API_ARR("orders", API_OPT, 0, 0, NULL,
+            "id, number, customer_id, customer_name, customer_email, status, "
+            "total, created_ms; newest first"),
+    API_STR("next_cursor", API_NULL, 0, 0, "null on the last page"),
+    API_BOOL("cached", API_OPT, "from the query cache"), API_END};
 
 static const tc__field r_reindex[] = {
-    {"indexed", TC__F_INT, 0, 0, 0, NULL, NULL, "products indexed"}, F_END};
+    API_INT("indexed", API_OPT, 0, 0, "products indexed"), API_END};
 static const tc__field f_consume[] = {
-    {"max", TC__F_INT, TC__F_NULLABLE, 1, 10000, NULL, NULL,
-     "events to apply at most, default 100"},
-    F_END};
+    API_INT("max", API_NULL, 1, 10000, "events to apply at most, default 100"),
+    API_END};
 static const tc__field r_consume[] = {
-    {"applied", TC__F_INT, 0, 0, 0, NULL, NULL, "events applied"}, F_END};
+    API_INT("applied", API_OPT, 0, 0, "events applied"), API_END};
 
 static const char *opt_str(const cJSON *req, const char *name) {
   return tc__json_str(req, name, NULL);
@@ -103,8 +82,7 @@ static const char *opt_str(const cJSON *req, const char *name) {
 
 static int h_products(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                       cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+  (void)from;
   tc_search_query q = TC_SEARCH_QUERY_INIT;
   q.q = opt_str(req, "q");
   q.category_id = opt_str(req, "category_id");
@@ -125,16 +103,18 @@ static int h_products(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
   tc_search_result *r = NULL;
   int rc = tc_search_products(&r, ctx, &q);
   if (rc) return rc;
-  rc = srch_result_to_json(ctx, r, resp);
+  tc_buf b = tc__json_buf(ctx);
+  rc = tc_search_result_json(&b, ctx, r);
+  if (!rc) rc = tc__json_merge(ctx, resp, b.ptr, b.size);
   if (!rc) rc = tc__json_add_bool(ctx, resp, "cached", r->cached);
+  tc_buf_dispose(&b);
   tc_search_result_free(ctx, r);
   return rc;
 }
 
 static int h_autocomplete(tc_ctx *ctx, const tc__api_caller *from,
                           const cJSON *req, cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+  (void)from;
   tc_search_completions *c = NULL;
   int rc = tc_search_autocomplete(&c, ctx, opt_str(req, "q"),
                                   (uint32_t)tc__json_int(req, "limit", 0));
@@ -146,7 +126,7 @@ static int h_autocomplete(tc_ctx *ctx, const tc__api_caller *from,
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddItemToArray(prods, o)) {
       cJSON_Delete(o);
-      rc = srch_oom(ctx);
+      rc = tc__oom(ctx);
       break;
     }
     if ((rc = tc__json_add_str(ctx, o, "id", c->products[i].product_id)) ||
@@ -158,7 +138,7 @@ static int h_autocomplete(tc_ctx *ctx, const tc__api_caller *from,
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddItemToArray(words, o)) {
       cJSON_Delete(o);
-      rc = srch_oom(ctx);
+      rc = tc__oom(ctx);
       break;
     }
     if (!(rc = tc__json_add_str(ctx, o, "text", c->words[i].text)))
@@ -170,8 +150,7 @@ static int h_autocomplete(tc_ctx *ctx, const tc__api_caller *from,
 
 static int h_suggest(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+  (void)from;
   tc_search_suggestion *s = NULL;
   int rc = tc_search_suggest(&s, ctx, opt_str(req, "q"));
   if (rc) return rc;
@@ -184,7 +163,7 @@ static int h_suggest(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddItemToArray(arr, o)) {
       cJSON_Delete(o);
-      rc = srch_oom(ctx);
+      rc = tc__oom(ctx);
       break;
     }
     if ((rc = tc__json_add_str(ctx, o, "word", c->word)) ||
@@ -208,46 +187,46 @@ static int h_orders(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
   tc_search_order_page *p = NULL;
   int rc = tc_search_orders(&p, ctx, who, &q);
   if (rc) return rc;
-  rc = srch_orders_to_json(ctx, p, resp);
+  tc_buf b = tc__json_buf(ctx);
+  rc = tc_search_order_page_json(&b, ctx, p);
+  if (!rc) rc = tc__json_merge(ctx, resp, b.ptr, b.size);
   if (!rc) rc = tc__json_add_bool(ctx, resp, "cached", p->cached);
+  tc_buf_dispose(&b);
   tc_search_order_page_free(ctx, p);
   return rc;
 }
 
 static int h_reindex(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
   (void)req;
   size_t n = 0;
-  int rc = tc_search_reindex(ctx, &n);
+  int rc = tc_search_reindex(ctx, from->who, &n);
   return rc ? rc : tc__json_add_int(ctx, resp, "indexed", (int64_t)n);
 }
 
 static int h_consume(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+  (void)from;
   size_t n = 0;
   int rc = tc_search_consume(ctx, (size_t)tc__json_int(req, "max", 100), &n);
   return rc ? rc : tc__json_add_int(ctx, resp, "applied", (int64_t)n);
 }
 
 static const tc__api_method search_methods[] = {
-    {"search.products", "Search published products", TC__ACCESS_PUBLIC,
-     f_products, r_products, h_products},
-    {"search.autocomplete", "Complete what a user is typing", TC__ACCESS_PUBLIC,
-     f_autocomplete, r_autocomplete, h_autocomplete},
-    {"search.suggest", "Did you mean: corrections of misspelt words",
-     TC__ACCESS_PUBLIC, f_suggest, r_suggest, h_suggest},
-    {"search.orders", "Search the orders the caller may see", TC__ACCESS_USER,
-     f_orders, r_orders, h_orders},
-    {"search.reindex", "Rebuild the product index from the catalog",
-     TC__ACCESS_ADMIN, NULL, r_reindex, h_reindex},
-    {"search.consume", "Apply pending catalog, inventory and order events",
-     TC__ACCESS_SYSTEM, f_consume, r_consume, h_consume},
+    API_METHOD("search.products", "Search published products",
+               TC__ACCESS_PUBLIC, f_products, r_products, h_products),
+    API_METHOD("search.autocomplete", "Complete what a user is typing",
+               TC__ACCESS_PUBLIC, f_autocomplete, r_autocomplete,
+               h_autocomplete),
+    API_METHOD("search.suggest", "Did you mean: corrections of misspelt words",
+               TC__ACCESS_PUBLIC, f_suggest, r_suggest, h_suggest),
+    API_METHOD("search.orders", "Search the orders the caller may see",
+               TC__ACCESS_USER, f_orders, r_orders, h_orders),
+    API_METHOD("search.reindex", "Rebuild the product index from the catalog",
+               TC__ACCESS_ADMIN, NULL, r_reindex, h_reindex),
+    API_METHOD("search.consume",
+               "Apply pending catalog, inventory and order events",
+               TC__ACCESS_SYSTEM, f_consume, r_consume, h_consume),
 };
 
-const tc__api_module tc__api_search = {
-    "search", search_methods,
-    sizeof(search_methods) / sizeof(search_methods[0])};
+API_MODULE(tc__api_search, "search", search_methods);

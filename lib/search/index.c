@@ -405,10 +405,12 @@ static int reindex_run(tc_ctx *ctx, reindex_st *r) {
   return rc;
 }
 
-int tc_search_reindex(tc_ctx *ctx, size_t *indexed) {
+int tc_search_reindex(tc_ctx *ctx, const tc_principal *who, size_t *indexed) {
   if (!ctx) return TC_EINVAL;
   if (indexed) *indexed = 0;
-  int rc = srch_enter(ctx, NULL);
+  tc__clearerr(ctx);
+  int rc = tc__authorize(ctx, who, "search", TC__ACT_ADMIN, NULL);
+  if (!rc) rc = srch_enter(ctx, NULL);
   if (rc) return rc;
   srch_state *st = srch_state_get(ctx);
   if (!st) return TC_ENOMEM;

@@ -1,6 +1,7 @@
 /*
- * lib/search/result.c - search results to JSON and back: the JSON API's
- * response bodies, and what the query cache stores. Reading back checks
+ * lib/search/result.c - search results to JSON and back: what the query
+ * cache stores, and the JSON API's response bodies (tc_search_result_json,
+ * tc_search_order_page_json). Reading back checks
  * every member, so a damaged or foreign cache entry is only a miss.
  */
 #include <math.h>
@@ -264,4 +265,32 @@ int srch_orders_from_json(tc_ctx *ctx, const cJSON *obj,
   }
   *out = p;
   return TC_OK;
+}
+
+/* ---- as text (public) --------------------------------------------------- */
+
+/* Build with to_json, print, append. */
+static int append_json(tc_buf *out, tc_ctx *ctx, cJSON *o, int rc) {
+  char *text = rc ? NULL : cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  if (rc) return rc;
+  if (!text) return tc__oom(ctx);
+  rc = tc_buf_put(out, text, strlen(text));
+  cJSON_free(text);
+  return rc ? tc__oom(ctx) : TC_OK;
+}
+
+int tc_search_result_json(tc_buf *out, tc_ctx *ctx, const tc_search_result *r) {
+  if (!ctx || !out || !r) return TC_EINVAL;
+  cJSON *o = cJSON_CreateObject();
+  return append_json(out, ctx, o,
+                     o ? srch_result_to_json(ctx, r, o) : tc__oom(ctx));
+}
+
+int tc_search_order_page_json(tc_buf *out, tc_ctx *ctx,
+                              const tc_search_order_page *p) {
+  if (!ctx || !out || !p) return TC_EINVAL;
+  cJSON *o = cJSON_CreateObject();
+  return append_json(out, ctx, o,
+                     o ? srch_orders_to_json(ctx, p, o) : tc__oom(ctx));
 }
