@@ -16,6 +16,9 @@
 
 #include <techcorp/techcorp.h>
 
+/* The demo acts as a trusted host process (an admin tool). */
+static const tc_principal host = TC_PRINCIPAL_SYSTEM_INIT;
+
 int demo_notify(tc_ctx *ctx);
 
 static int failed(tc_ctx *ctx, const char *what, int rc) {
@@ -92,7 +95,8 @@ int demo_notify(tc_ctx *ctx) {
     q.variables =
         "{\"user\":{\"name\":\"Ana\"},\"order\":{\"number\":"
         "\"TC-1001\"}}";
-    if ((rc = tc_notify_send(&r, ctx, &q))) return failed(ctx, "send", rc);
+    if ((rc = tc_notify_send(&r, ctx, &host, &q)))
+      return failed(ctx, "send", rc);
   }
 
   printf("\n[notify] The worker delivers what is queued\n");
@@ -137,13 +141,14 @@ int demo_notify(tc_ctx *ctx) {
                                 NULL,
                                 0,
                                 0};
-    if ((rc = tc_notify_template_put(ctx, &promo)))
+    if ((rc = tc_notify_template_put(ctx, &host, &promo)))
       return failed(ctx, "template", rc);
     tc_notify_request m = TC_NOTIFY_REQUEST_INIT;
     m.template_name = "promo";
     m.category = TC_NOTIFY_MARKETING;
     m.user_id = s.user_id;
-    if ((rc = tc_notify_send(&r, ctx, &m))) return failed(ctx, "promo", rc);
+    if ((rc = tc_notify_send(&r, ctx, &host, &m)))
+      return failed(ctx, "promo", rc);
     printf("    marketing e-mail: %s (%s)\n", tc_notify_status_name(r.status),
            r.reason);
   }
@@ -151,7 +156,7 @@ int demo_notify(tc_ctx *ctx) {
   printf("\n[notify] Template preview: order confirmation in pt-BR\n");
   tc_notify_rendered pr;
   if ((rc = tc_notify_render(
-           &pr, ctx, "order_confirmation", TC_NOTIFY_EMAIL, "pt-BR",
+           &pr, ctx, &host, "order_confirmation", TC_NOTIFY_EMAIL, "pt-BR",
            "{\"user\":{\"name\":\"Zé\"},\"order\":{"
            "\"number\":\"TC-1001\",\"total\":\"49.90 BRL\"}}")))
     return failed(ctx, "render", rc);
@@ -162,7 +167,7 @@ int demo_notify(tc_ctx *ctx) {
   printf("\n[notify] A template with a broken tag is refused when saved\n");
   tc_notify_template bad = {
       "promo", TC_NOTIFY_EMAIL, "en", "Hi", "Hello {{user.name", NULL, 0, 0};
-  rc = tc_notify_template_put(ctx, &bad);
+  rc = tc_notify_template_put(ctx, &host, &bad);
   printf("    %s: %s\n", tc_status_name(rc), tc_errmsg(ctx));
   return rc == TC_EINVAL ? 0 : 1;
 }

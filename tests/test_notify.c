@@ -113,7 +113,7 @@ static void send_email(tc_ctx *ctx, tc_notify_result *r, const char *to,
   q.recipient = to;
   q.variables = "{\"name\":\"Ana\"}";
   q.idempotency_key = key;
-  int rc = tc_notify_send(r, ctx, &q);
+  int rc = tc_notify_send(r, ctx, tt_sys(), &q);
   ck_assert_msg(rc == TC_OK, "send: %s", tc_errmsg(ctx));
 }
 
@@ -126,7 +126,7 @@ static void put_greeting(tc_ctx *ctx) {
                           NULL,
                           0,
                           0};
-  ck_assert_int_eq(tc_notify_template_put(ctx, &t), TC_OK);
+  ck_assert_int_eq(tc_notify_template_put(ctx, tt_sys(), &t), TC_OK);
 }
 
 static int count_cb(const tc_value *c, size_t n, void *p) {
@@ -156,13 +156,14 @@ START_TEST(render_escapes_nested_and_numbers) {
       "<p>{{user.name}}</p>",
       0,
       0};
-  ck_assert_int_eq(tc_notify_template_put(ctx, &t), TC_OK);
+  ck_assert_int_eq(tc_notify_template_put(ctx, tt_sys(), &t), TC_OK);
   tc_notify_rendered r;
   const char *vars =
       "{\"order\":{\"number\":\"A-1\",\"total\":\"R$ 10,00\",\"ok\":true,"
       "\"rate\":0.25,\"items\":[{\"sku\":\"S1\",\"qty\":2}]},"
       "\"user\":{\"name\":\"<Zé & \\\"Co\\\">\"}}";
-  int rc = tc_notify_render(&r, ctx, "receipt", TC_NOTIFY_EMAIL, "en", vars);
+  int rc = tc_notify_render(&r, ctx, tt_sys(), "receipt", TC_NOTIFY_EMAIL, "en",
+                            vars);
   ck_assert_msg(rc == TC_OK, "%s", tc_errmsg(ctx));
   ck_assert_str_eq(r.subject, "Order A-1");
   ck_assert_str_eq(r.text,
@@ -178,22 +179,23 @@ END_TEST
 START_TEST(render_missing_variable_is_an_error) {
   tc_ctx *ctx = setup(NULL, 0);
   tc_notify_rendered r;
-  int rc = tc_notify_render(&r, ctx, "order_shipped", TC_NOTIFY_EMAIL, "en",
-                            "{\"user\":{\"name\":\"Ana\"},\"order\":{}}");
+  int rc = tc_notify_render(&r, ctx, tt_sys(), "order_shipped", TC_NOTIFY_EMAIL,
+                            "en", "{\"user\":{\"name\":\"Ana\"},\"order\":{}}");
   ck_assert_int_eq(rc, TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "variables");
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "'order.number' is missing"));
   ck_assert_ptr_null(r.text);
   /* An object where a value is needed is an error too. */
-  rc = tc_notify_render(&r, ctx, "order_shipped", TC_NOTIFY_EMAIL, "en",
+  rc = tc_notify_render(&r, ctx, tt_sys(), "order_shipped", TC_NOTIFY_EMAIL,
+                        "en",
                         "{\"user\":{\"name\":\"Ana\"},\"order\":{\"number\":"
                         "{}}}");
   ck_assert_int_eq(rc, TC_EINVAL);
   ck_assert_ptr_nonnull(strstr(tc_errmsg(ctx), "not a single value"));
   /* Variables that are not an object. */
-  ck_assert_int_eq(
-      tc_notify_render(&r, ctx, "order_shipped", TC_NOTIFY_EMAIL, "en", "[1]"),
-      TC_EINVAL);
+  ck_assert_int_eq(tc_notify_render(&r, ctx, tt_sys(), "order_shipped",
+                                    TC_NOTIFY_EMAIL, "en", "[1]"),
+                   TC_EINVAL);
   tt_ctx_free(ctx, dir);
 }
 END_TEST
@@ -205,15 +207,15 @@ START_TEST(render_locale_fallback) {
       "\"7\"}}";
   tc_notify_rendered r;
   /* pt-BR: the shipped pt-BR default. */
-  ck_assert_int_eq(tc_notify_render(&r, ctx, "order_shipped", TC_NOTIFY_EMAIL,
-                                    "pt-br", vars),
+  ck_assert_int_eq(tc_notify_render(&r, ctx, tt_sys(), "order_shipped",
+                                    TC_NOTIFY_EMAIL, "pt-br", vars),
                    TC_OK);
   ck_assert_str_eq(r.locale, "pt-BR");
   ck_assert_str_eq(r.subject, "Pedido 7 a caminho");
   tc_notify_rendered_finish(ctx, &r);
   /* fr: nothing in French, falls back to en. */
-  ck_assert_int_eq(tc_notify_render(&r, ctx, "order_shipped", TC_NOTIFY_EMAIL,
-                                    "fr-FR", vars),
+  ck_assert_int_eq(tc_notify_render(&r, ctx, tt_sys(), "order_shipped",
+                                    TC_NOTIFY_EMAIL, "fr-FR", vars),
                    TC_OK);
   ck_assert_str_eq(r.locale, "en");
   tc_notify_rendered_finish(ctx, &r);
@@ -227,22 +229,22 @@ START_TEST(render_locale_fallback) {
                           NULL,
                           0,
                           0};
-  ck_assert_int_eq(tc_notify_template_put(ctx, &t), TC_OK);
-  ck_assert_int_eq(tc_notify_render(&r, ctx, "order_shipped", TC_NOTIFY_EMAIL,
-                                    "pt-PT", vars),
+  ck_assert_int_eq(tc_notify_template_put(ctx, tt_sys(), &t), TC_OK);
+  ck_assert_int_eq(tc_notify_render(&r, ctx, tt_sys(), "order_shipped",
+                                    TC_NOTIFY_EMAIL, "pt-PT", vars),
                    TC_OK);
   ck_assert_str_eq(r.locale, "pt");
   ck_assert_str_eq(r.subject, "Encomenda 7 enviada");
   ck_assert_ptr_null(r.html);
   tc_notify_rendered_finish(ctx, &r);
-  ck_assert_int_eq(tc_notify_render(&r, ctx, "order_shipped", TC_NOTIFY_EMAIL,
-                                    "pt-BR", vars),
+  ck_assert_int_eq(tc_notify_render(&r, ctx, tt_sys(), "order_shipped",
+                                    TC_NOTIFY_EMAIL, "pt-BR", vars),
                    TC_OK);
   ck_assert_str_eq(r.locale, "pt-BR");
   tc_notify_rendered_finish(ctx, &r);
   /* Unknown template. */
   ck_assert_int_eq(
-      tc_notify_render(&r, ctx, "nope", TC_NOTIFY_EMAIL, "en", vars),
+      tc_notify_render(&r, ctx, tt_sys(), "nope", TC_NOTIFY_EMAIL, "en", vars),
       TC_ENOTFOUND);
   tt_ctx_free(ctx, dir);
 }
@@ -266,7 +268,7 @@ START_TEST(template_validation_positions) {
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     tc_notify_template t = {"t1",       TC_NOTIFY_SMS, "en", NULL,
                             bad[i].src, NULL,          0,    0};
-    ck_assert_int_eq(tc_notify_template_put(ctx, &t), TC_EINVAL);
+    ck_assert_int_eq(tc_notify_template_put(ctx, tt_sys(), &t), TC_EINVAL);
     ck_assert_str_eq(tc_errmsg(ctx), bad[i].msg);
     ck_assert_str_eq(tc_errfield(ctx), "text");
   }
@@ -275,19 +277,19 @@ START_TEST(template_validation_positions) {
                    TC_OK);
   /* Subject is checked too; html only on email. */
   tc_notify_template t = {"t1", TC_NOTIFY_EMAIL, "en", "{{", "x", NULL, 0, 0};
-  ck_assert_int_eq(tc_notify_template_put(ctx, &t), TC_EINVAL);
+  ck_assert_int_eq(tc_notify_template_put(ctx, tt_sys(), &t), TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "subject");
   tc_notify_template t2 = {"t1", TC_NOTIFY_SMS, "en", NULL,
                            "x",  "<b>x</b>",    0,    0};
-  ck_assert_int_eq(tc_notify_template_put(ctx, &t2), TC_EINVAL);
+  ck_assert_int_eq(tc_notify_template_put(ctx, tt_sys(), &t2), TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "html");
   tc_notify_template t3 = {"Bad Name", TC_NOTIFY_SMS, "en", NULL,
                            "x",        NULL,          0,    0};
-  ck_assert_int_eq(tc_notify_template_put(ctx, &t3), TC_EINVAL);
+  ck_assert_int_eq(tc_notify_template_put(ctx, tt_sys(), &t3), TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "name");
   tc_notify_template t4 = {"t1", TC_NOTIFY_SMS, "english", NULL,
                            "x",  NULL,          0,         0};
-  ck_assert_int_eq(tc_notify_template_put(ctx, &t4), TC_EINVAL);
+  ck_assert_int_eq(tc_notify_template_put(ctx, tt_sys(), &t4), TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "locale");
   /* Nothing was stored by any failure. */
   ck_assert_int_eq(count(ctx, "SELECT COUNT(*) FROM notify_templates"), 0);
@@ -298,7 +300,7 @@ END_TEST
 START_TEST(template_get_and_list) {
   tc_ctx *ctx = setup(NULL, 0);
   tc_notify_template *t = NULL;
-  ck_assert_int_eq(tc_notify_template_get(&t, ctx, "password_reset",
+  ck_assert_int_eq(tc_notify_template_get(&t, ctx, tt_sys(), "password_reset",
                                           TC_NOTIFY_EMAIL, "pt-BR"),
                    TC_OK);
   ck_assert_int_eq(t->builtin, 1);
@@ -307,24 +309,28 @@ START_TEST(template_get_and_list) {
   put_greeting(ctx);
   tc_notify_template g = {"greeting", TC_NOTIFY_SMS, "en", NULL,
                           "Hi",       NULL,          0,    0};
-  ck_assert_int_eq(tc_notify_template_put(ctx, &g), TC_OK);
+  ck_assert_int_eq(tc_notify_template_put(ctx, tt_sys(), &g), TC_OK);
   g.text = "Hi again"; /* replace */
-  ck_assert_int_eq(tc_notify_template_put(ctx, &g), TC_OK);
-  ck_assert_int_eq(
-      tc_notify_template_get(&t, ctx, "greeting", TC_NOTIFY_SMS, "en"), TC_OK);
+  ck_assert_int_eq(tc_notify_template_put(ctx, tt_sys(), &g), TC_OK);
+  ck_assert_int_eq(tc_notify_template_get(&t, ctx, tt_sys(), "greeting",
+                                          TC_NOTIFY_SMS, "en"),
+                   TC_OK);
   ck_assert_str_eq(t->text, "Hi again");
   ck_assert_int_eq(t->builtin, 0);
   tc_notify_template_free(ctx, t);
   /* Pages of one. */
   char next[128];
-  ck_assert_int_eq(tc_notify_template_list(next, ctx, NULL, 1, 0, NULL, NULL),
-                   TC_OK);
+  ck_assert_int_eq(
+      tc_notify_template_list(next, ctx, tt_sys(), NULL, 1, 0, NULL, NULL),
+      TC_OK);
   ck_assert_str_eq(next, "greeting/email/en");
-  ck_assert_int_eq(tc_notify_template_list(next, ctx, next, 1, 0, NULL, NULL),
-                   TC_OK);
+  ck_assert_int_eq(
+      tc_notify_template_list(next, ctx, tt_sys(), next, 1, 0, NULL, NULL),
+      TC_OK);
   ck_assert_str_eq(next, "greeting/sms/en");
-  ck_assert_int_eq(tc_notify_template_list(next, ctx, next, 1, 0, NULL, NULL),
-                   TC_OK);
+  ck_assert_int_eq(
+      tc_notify_template_list(next, ctx, tt_sys(), next, 1, 0, NULL, NULL),
+      TC_OK);
   ck_assert_str_eq(next, "");
   tt_ctx_free(ctx, dir);
 }
@@ -366,12 +372,12 @@ START_TEST(marketing_opt_out_suppresses_transactional_does_not) {
   q.variables = "{\"name\":\"Ana\"}";
   q.category = TC_NOTIFY_MARKETING;
   tc_notify_result r;
-  ck_assert_int_eq(tc_notify_send(&r, ctx, &q), TC_OK);
+  ck_assert_int_eq(tc_notify_send(&r, ctx, tt_sys(), &q), TC_OK);
   ck_assert_int_eq(r.status, TC_NOTIFY_SUPPRESSED);
   ck_assert_str_eq(r.reason, "opted_out");
   q.category = TC_NOTIFY_TRANSACTIONAL;
   tc_notify_result r2;
-  ck_assert_int_eq(tc_notify_send(&r2, ctx, &q), TC_OK);
+  ck_assert_int_eq(tc_notify_send(&r2, ctx, tt_sys(), &q), TC_OK);
   ck_assert_int_eq(r2.status, TC_NOTIFY_QUEUED);
   /* Marketing on another channel is still on. */
   ck_assert_int_eq(tc_notify_pref_get(&on, ctx, &me, user, TC_NOTIFY_SMS,
@@ -437,22 +443,22 @@ START_TEST(send_validation_and_idempotency_key) {
   tc_notify_request q = TC_NOTIFY_REQUEST_INIT;
   q.template_name = "greeting";
   q.recipient = "not-an-address";
-  ck_assert_int_eq(tc_notify_send(&r, ctx, &q), TC_EINVAL);
+  ck_assert_int_eq(tc_notify_send(&r, ctx, tt_sys(), &q), TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "recipient");
   q.recipient = "a@example.com";
   q.variables = "{}"; /* greeting needs name */
-  ck_assert_int_eq(tc_notify_send(&r, ctx, &q), TC_EINVAL);
+  ck_assert_int_eq(tc_notify_send(&r, ctx, tt_sys(), &q), TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "variables");
   q.channel = TC_NOTIFY_SMS;
   q.recipient = NULL;
-  ck_assert_int_eq(tc_notify_send(&r, ctx, &q), TC_EINVAL);
+  ck_assert_int_eq(tc_notify_send(&r, ctx, tt_sys(), &q), TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "recipient");
   q.channel = (tc_notify_channel)9;
-  ck_assert_int_eq(tc_notify_send(&r, ctx, &q), TC_EINVAL);
+  ck_assert_int_eq(tc_notify_send(&r, ctx, tt_sys(), &q), TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "channel");
   q.channel = TC_NOTIFY_EMAIL;
   q.user_id = "01890000-0000-7000-8000-000000000001";
-  ck_assert_int_eq(tc_notify_send(&r, ctx, &q), TC_ENOTFOUND);
+  ck_assert_int_eq(tc_notify_send(&r, ctx, tt_sys(), &q), TC_ENOTFOUND);
   /* Nothing more was written or queued. */
   ck_assert_int_eq(count(ctx, "SELECT COUNT(*) FROM notify_messages"), 1);
   size_t n = 0;
@@ -672,7 +678,7 @@ START_TEST(inapp_inbox_crash_stores_once) {
   q.user_id = user;
   q.variables = "{\"order\":{\"number\":\"N-9\"}}";
   tc_notify_result r;
-  ck_assert_int_eq(tc_notify_send(&r, ctx, &q), TC_OK);
+  ck_assert_int_eq(tc_notify_send(&r, ctx, tt_sys(), &q), TC_OK);
   size_t n = 0;
   ck_assert_int_eq(tc_notify_process(ctx, 1, &n), TC_ERROR);
   clk.now += 60001;
@@ -719,7 +725,7 @@ START_TEST(inbox_list_unread_mark) {
     q.user_id = user;
     q.variables = vars;
     tc_notify_result r;
-    ck_assert_int_eq(tc_notify_send(&r, ctx, &q), TC_OK);
+    ck_assert_int_eq(tc_notify_send(&r, ctx, tt_sys(), &q), TC_OK);
     clk.now += 10;
   }
   size_t n = 0;

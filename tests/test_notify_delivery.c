@@ -90,7 +90,7 @@ START_TEST(smtp_delivers_mime_message) {
       "<p>Olá {{name}} &amp; cia</p>",
       0,
       0};
-  ck_assert_int_eq(tc_notify_template_put(ctx, &t), TC_OK);
+  ck_assert_int_eq(tc_notify_template_put(ctx, tt_sys(), &t), TC_OK);
   tc_notify_request q = TC_NOTIFY_REQUEST_INIT;
   q.template_name = "welcome";
   q.recipient = "cliente@example.com";
@@ -98,7 +98,7 @@ START_TEST(smtp_delivers_mime_message) {
   q.variables = "{\"name\":\"Zé <Silva>\"}";
   q.idempotency_key = "welcome-1";
   tc_notify_result r;
-  ck_assert_int_eq(tc_notify_send(&r, ctx, &q), TC_OK);
+  ck_assert_int_eq(tc_notify_send(&r, ctx, tt_sys(), &q), TC_OK);
   size_t n = 0;
   ck_assert_int_eq(tc_notify_process(ctx, 5, &n), TC_OK);
   status_seen st = status_of(ctx, r.id);
@@ -224,7 +224,7 @@ START_TEST(smtp_takes_the_module_sender) {
   q.recipient = "c@example.com";
   q.variables = "{\"user\":{\"name\":\"C\"},\"order\":{\"number\":\"9\"}}";
   tc_notify_result r;
-  ck_assert_int_eq(tc_notify_send(&r, ctx, &q), TC_OK);
+  ck_assert_int_eq(tc_notify_send(&r, ctx, tt_sys(), &q), TC_OK);
   size_t n = 0;
   ck_assert_int_eq(tc_notify_process(ctx, 5, &n), TC_OK);
   ck_assert_int_eq(status_of(ctx, r.id).status, TC_NOTIFY_SENT);
@@ -268,7 +268,7 @@ START_TEST(http_delivers_signed_json) {
   tc_ctx *ctx = setup(NULL, 0, h);
   tc_notify_template t = {
       "code", TC_NOTIFY_SMS, "en", NULL, "Your code is {{code}}", NULL, 0, 0};
-  ck_assert_int_eq(tc_notify_template_put(ctx, &t), TC_OK);
+  ck_assert_int_eq(tc_notify_template_put(ctx, tt_sys(), &t), TC_OK);
   tc_notify_request q = TC_NOTIFY_REQUEST_INIT;
   q.template_name = "code";
   q.channel = TC_NOTIFY_SMS;
@@ -277,7 +277,7 @@ START_TEST(http_delivers_signed_json) {
   q.variables = "{\"code\":\"123 456\"}";
   q.idempotency_key = "sms-code-1";
   tc_notify_result r;
-  ck_assert_int_eq(tc_notify_send(&r, ctx, &q), TC_OK);
+  ck_assert_int_eq(tc_notify_send(&r, ctx, tt_sys(), &q), TC_OK);
   size_t n = 0;
   ck_assert_int_eq(tc_notify_process(ctx, 5, &n), TC_OK);
   status_seen st = status_of(ctx, r.id);
@@ -330,13 +330,13 @@ START_TEST(http_500_is_transient_400_permanent) {
   tc_ctx *ctx = setup(NULL, 0, h);
   tc_notify_template t = {"ping", TC_NOTIFY_SMS, "en", NULL,
                           "ping", NULL,          0,    0};
-  ck_assert_int_eq(tc_notify_template_put(ctx, &t), TC_OK);
+  ck_assert_int_eq(tc_notify_template_put(ctx, tt_sys(), &t), TC_OK);
   tc_notify_request q = TC_NOTIFY_REQUEST_INIT;
   q.template_name = "ping";
   q.channel = TC_NOTIFY_SMS;
   q.recipient = "+5511999990000";
   tc_notify_result r;
-  ck_assert_int_eq(tc_notify_send(&r, ctx, &q), TC_OK);
+  ck_assert_int_eq(tc_notify_send(&r, ctx, tt_sys(), &q), TC_OK);
   size_t n = 0;
   ck_assert_int_eq(tc_notify_process(ctx, 1, &n), TC_OK);
   status_seen st = status_of(ctx, r.id);
@@ -356,7 +356,7 @@ START_TEST(http_500_is_transient_400_permanent) {
   ck_assert_str_eq(k1, k3);
   /* 400: permanent, never retried. */
   tc_notify_result r2;
-  ck_assert_int_eq(tc_notify_send(&r2, ctx, &q), TC_OK);
+  ck_assert_int_eq(tc_notify_send(&r2, ctx, tt_sys(), &q), TC_OK);
   ck_assert_int_eq(tc_notify_process(ctx, 20, &n), TC_OK);
   st = status_of(ctx, r2.id);
   ck_assert_int_eq(st.status, TC_NOTIFY_FAILED);

@@ -47,6 +47,14 @@
  * published before that are not delivered to them, so a host calls
  * tc_notify_configure() at start-up.
  *
+ * Who may do what is decided here (the library's one policy, for every
+ * front alike): functions that act for someone take the caller's principal
+ * `who` (NULL: anonymous). A user's inbox, opt-outs and history are theirs
+ * (support reads them, admin and system do everything); templates,
+ * previews and sending are for admin and system callers. The worker, the
+ * event consumer and the dead-letter replay are host jobs and take no
+ * principal.
+ *
  * Errors: TC_OK or a negative TC_E code, with tc_errmsg() naming the field
  * (templates: part, line and column). Thread rules: as for the context; a
  * notifier made for a context is used with that context only.
@@ -195,7 +203,8 @@ TC_EXTERN int tc_notify_template_check(tc_ctx *ctx, const char *part,
  * stored template takes precedence over the shipped default of the same
  * name, channel and locale. TC_EINVAL naming the field.
  */
-TC_EXTERN int tc_notify_template_put(tc_ctx *ctx, const tc_notify_template *t);
+TC_EXTERN int tc_notify_template_put(tc_ctx *ctx, const tc_principal *who,
+                                     const tc_notify_template *t);
 
 /**
  * The template for (name, channel, locale) exactly as stored, or the
@@ -203,7 +212,7 @@ TC_EXTERN int tc_notify_template_put(tc_ctx *ctx, const tc_notify_template *t);
  * free with tc_notify_template_free(). TC_ENOTFOUND.
  */
 TC_EXTERN int tc_notify_template_get(tc_notify_template **out, tc_ctx *ctx,
-                                     const char *name,
+                                     const tc_principal *who, const char *name,
                                      tc_notify_channel channel,
                                      const char *locale);
 
@@ -222,6 +231,7 @@ typedef int (*tc_notify_template_cb)(const tc_notify_template *t,
  * instead (one page, cursor ignored).
  */
 TC_EXTERN int tc_notify_template_list(char *next, tc_ctx *ctx,
+                                      const tc_principal *who,
                                       const char *after, size_t limit,
                                       int builtin, tc_notify_template_cb cb,
                                       void *payload);
@@ -243,8 +253,9 @@ typedef struct tc_notify_rendered {
  * TC_ENOTFOUND when no template matches. On error *out is zeroed.
  */
 TC_EXTERN int tc_notify_render(tc_notify_rendered *out, tc_ctx *ctx,
-                               const char *name, tc_notify_channel channel,
-                               const char *locale, const char *variables);
+                               const tc_principal *who, const char *name,
+                               tc_notify_channel channel, const char *locale,
+                               const char *variables);
 
 /** Free what tc_notify_render() filled and zero it. NULL is a no-op. */
 TC_EXTERN void tc_notify_rendered_finish(tc_ctx *ctx, tc_notify_rendered *r);
@@ -292,6 +303,7 @@ typedef struct tc_notify_result {
  * the caller's transaction (it nests; the enqueue then commits with it).
  */
 TC_EXTERN int tc_notify_send(tc_notify_result *out, tc_ctx *ctx,
+                             const tc_principal *who,
                              const tc_notify_request *req);
 
 /**
@@ -363,8 +375,9 @@ typedef int (*tc_notify_history_cb)(const tc_notify_history_item *item,
                                     void *payload);
 
 /**
- * List messages newest first. user_id NULL lists everybody's (support,
- * admin, system only); a customer may list only their own. after: a
+ * List messages newest first. user_id NULL lists everybody's for support,
+ * admin and system callers, and the caller's own for a customer; a
+ * customer may list only their own. after: a
  * message id cursor (NULL: newest); limit 1..100; next (37 bytes, may be
  * NULL) gets the next cursor or "". TC_EDENIED, TC_EUNAUTHENTICATED.
  */

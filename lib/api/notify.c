@@ -1,24 +1,14 @@
 /*
- * lib/notify/api.c - the "notify.*" methods of the JSON API. Handlers only
+ * lib/api/notify.c - the "notify.*" methods of the JSON API. Handlers only
  * translate JSON to the typed functions (which authorize) and back.
  */
-#include "api_internal.h"
-#include "notify/notify_priv.h" /* TODO(wall): public API only */
 #include <stdio.h>
 
-#define F_END \
-  { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-#define F_ID(name, flags, doc) \
-  { name, TC__F_STRING, flags, 36, 36, NULL, NULL, doc }
-#define F_USER F_ID("user_id", 0, "whose (default: the caller)")
-#define F_LIMIT \
-  { "limit", TC__F_INT, 0, 1, 100, NULL, NULL, "page size, default 20" }
-#define F_AFTER \
-  { "after", TC__F_STRING, 0, 1, 128, NULL, NULL, "next_cursor of a page" }
+#include "api_internal.h"
 
-static int oom(tc_ctx *ctx) {
-  return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
-}
+#define F_USER API_ID("user_id", API_OPT, "whose (default: the caller)")
+#define F_LIMIT API_INT("limit", API_OPT, 1, 100, "page size, default 20")
+#define F_AFTER API_STR("after", API_OPT, 1, 128, "next_cursor of a page")
 
 /* The user a request is about: its user_id, else the calling user. */
 static int whose(tc_ctx *ctx, const tc_principal *who, const cJSON *req,
@@ -66,12 +56,12 @@ static int h_inbox_list(tc_ctx *ctx, const tc__api_caller *from,
       next, ctx, who, uid, tc__json_str(req, "after", NULL),
       (size_t)tc__json_int(req, "limit", 20),
       tc__json_bool(req, "unread_only", false), inbox_item, items);
-  if (rc == TC_ENOMEM) return oom(ctx);
+  if (rc == TC_ENOMEM) return tc__oom(ctx);
   return rc ? rc : add_cursor(ctx, resp, next);
 }
 
-static int h_unread(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                    cJSON *resp) {
+static int h_unread_count(tc_ctx *ctx, const tc__api_caller *from,
+                          const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   const char *uid;
   int64_t n = 0;
@@ -90,8 +80,8 @@ static int h_mark_read(tc_ctx *ctx, const tc__api_caller *from,
   return rc ? rc : tc__json_add_bool(ctx, resp, "read", true);
 }
 
-static int h_mark_all(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                      cJSON *resp) {
+static int h_mark_all_read(tc_ctx *ctx, const tc__api_caller *from,
+                           const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   const char *uid;
   int64_t n = 0;
@@ -103,8 +93,8 @@ static int h_mark_all(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
 /* ---- preferences ----------------------------------------------------------
  */
 
-static int h_prefs_get(tc_ctx *ctx, const tc__api_caller *from,
-                       const cJSON *req, cJSON *resp) {
+static int h_preferences_get(tc_ctx *ctx, const tc__api_caller *from,
+                             const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   const char *uid;
   int rc = whose(ctx, who, req, &uid);
@@ -128,14 +118,14 @@ static int h_prefs_get(tc_ctx *ctx, const tc__api_caller *from,
                tc_notify_category_name((tc_notify_category)cat)) &&
            cJSON_AddBoolToObject(o, "enabled", on) &&
            cJSON_AddBoolToObject(o, "can_opt_out", cat == TC_NOTIFY_MARKETING);
-      if (!ok) return oom(ctx);
+      if (!ok) return tc__oom(ctx);
     }
   }
   return TC_OK;
 }
 
-static int h_prefs_set(tc_ctx *ctx, const tc__api_caller *from,
-                       const cJSON *req, cJSON *resp) {
+static int h_preferences_set(tc_ctx *ctx, const tc__api_caller *from,
+                             const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   const char *uid;
   tc_notify_channel ch;
@@ -178,45 +168,42 @@ static int template_item(const tc_notify_template *t, void *payload) {
   return TC_ENOMEM;
 }
 
-static int h_tpl_list(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                      cJSON *resp) {
+static int h_templates_list(tc_ctx *ctx, const tc__api_caller *from,
+                            const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  (void)who;
   cJSON *items = tc__json_add_array(ctx, resp, "items");
   if (!items) return TC_ENOMEM;
   char next[128];
-  int rc = tc_notify_template_list(next, ctx, tc__json_str(req, "after", NULL),
-                                   (size_t)tc__json_int(req, "limit", 20),
-                                   tc__json_bool(req, "builtin", false),
-                                   template_item, items);
-  if (rc == TC_ENOMEM) return oom(ctx);
+  int rc = tc_notify_template_list(
+      next, ctx, who, tc__json_str(req, "after", NULL),
+      (size_t)tc__json_int(req, "limit", 20),
+      tc__json_bool(req, "builtin", false), template_item, items);
+  if (rc == TC_ENOMEM) return tc__oom(ctx);
   return rc ? rc : add_cursor(ctx, resp, next);
 }
 
-static int h_tpl_get(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                     cJSON *resp) {
+static int h_templates_get(tc_ctx *ctx, const tc__api_caller *from,
+                           const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  (void)who;
   tc_notify_channel ch;
   int rc = tc_notify_channel_parse(&ch, ctx, tc__json_str(req, "channel", ""));
   tc_notify_template *t = NULL;
   if (!rc)
-    rc = tc_notify_template_get(&t, ctx, tc__json_str(req, "name", ""), ch,
+    rc = tc_notify_template_get(&t, ctx, who, tc__json_str(req, "name", ""), ch,
                                 tc__json_str(req, "locale", ""));
   if (rc) return rc;
   cJSON *o = template_json(t);
   tc_notify_template_free(ctx, t);
   if (!o || !cJSON_AddItemToObject(resp, "template", o)) {
     cJSON_Delete(o);
-    return oom(ctx);
+    return tc__oom(ctx);
   }
   return TC_OK;
 }
 
-static int h_tpl_put(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                     cJSON *resp) {
+static int h_templates_put(tc_ctx *ctx, const tc__api_caller *from,
+                           const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  (void)who;
   tc_notify_template t;
   memset(&t, 0, sizeof(t));
   int rc = tc_notify_channel_parse(&t.channel, ctx,
@@ -227,7 +214,7 @@ static int h_tpl_put(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
   t.subject = tc__json_str(req, "subject", NULL);
   t.text = tc__json_str(req, "text", "");
   t.html = tc__json_str(req, "html", NULL);
-  if ((rc = tc_notify_template_put(ctx, &t))) return rc;
+  if ((rc = tc_notify_template_put(ctx, who, &t))) return rc;
   return tc__json_add_bool(ctx, resp, "saved", true);
 }
 
@@ -235,14 +222,13 @@ static char *vars_text(tc_ctx *ctx, const cJSON *req) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "variables");
   char *s = cJSON_PrintUnformatted(v && cJSON_IsObject(v) ? v : NULL);
   if (!v || !cJSON_IsObject(v)) return NULL;
-  if (!s) oom(ctx);
+  if (!s) tc__oom(ctx);
   return s;
 }
 
-static int h_tpl_render(tc_ctx *ctx, const tc__api_caller *from,
-                        const cJSON *req, cJSON *resp) {
+static int h_templates_render(tc_ctx *ctx, const tc__api_caller *from,
+                              const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  (void)who;
   tc_notify_channel ch;
   int rc = tc_notify_channel_parse(&ch, ctx, tc__json_str(req, "channel", ""));
   if (rc) return rc;
@@ -250,7 +236,7 @@ static int h_tpl_render(tc_ctx *ctx, const tc__api_caller *from,
   if (!vars && cJSON_GetObjectItemCaseSensitive(req, "variables"))
     return TC_ENOMEM;
   tc_notify_rendered r;
-  rc = tc_notify_render(&r, ctx, tc__json_str(req, "name", ""), ch,
+  rc = tc_notify_render(&r, ctx, who, tc__json_str(req, "name", ""), ch,
                         tc__json_str(req, "locale", NULL), vars);
   cJSON_free(vars);
   if (rc) return rc;
@@ -292,22 +278,19 @@ static int history_item(const tc_notify_history_item *it, void *payload) {
   return ok ? 0 : TC_ENOMEM;
 }
 
-static int h_history(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                     cJSON *resp) {
+static int h_history_list(tc_ctx *ctx, const tc__api_caller *from,
+                          const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
+  /* Without user_id the typed function decides: everybody's for staff,
+   * a customer's own. */
   const char *uid = tc__json_str(req, "user_id", NULL);
-  /* A customer's listing is their own; staff see everybody's. */
-  bool staff = who && (who->kind == TC_PRINCIPAL_SYSTEM ||
-                       (who->roles & (TC_ROLE_SUPPORT | TC_ROLE_ADMIN)));
-  if (!uid && !staff && who && who->kind == TC_PRINCIPAL_USER)
-    uid = who->user_id;
   cJSON *items = tc__json_add_array(ctx, resp, "items");
   if (!items) return TC_ENOMEM;
   char next[TC_ID_STRLEN + 1];
   int rc = tc_notify_history_list(
       next, ctx, who, uid, tc__json_str(req, "after", NULL),
       (size_t)tc__json_int(req, "limit", 20), history_item, items);
-  if (rc == TC_ENOMEM) return oom(ctx);
+  if (rc == TC_ENOMEM) return tc__oom(ctx);
   return rc ? rc : add_cursor(ctx, resp, next);
 }
 
@@ -315,15 +298,15 @@ static int h_history_get(tc_ctx *ctx, const tc__api_caller *from,
                          const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   cJSON *items = cJSON_CreateArray();
-  if (!items) return oom(ctx);
+  if (!items) return tc__oom(ctx);
   int rc = tc_notify_history_get(ctx, who, tc__json_str(req, "id", ""),
                                  history_item, items);
   cJSON *first = rc ? NULL : cJSON_DetachItemFromArray(items, 0);
   cJSON_Delete(items);
-  if (rc) return rc == TC_ENOMEM ? oom(ctx) : rc;
+  if (rc) return rc == TC_ENOMEM ? tc__oom(ctx) : rc;
   if (!first || !cJSON_AddItemToObject(resp, "message", first)) {
     cJSON_Delete(first);
-    return oom(ctx);
+    return tc__oom(ctx);
   }
   return TC_OK;
 }
@@ -334,7 +317,6 @@ static int h_history_get(tc_ctx *ctx, const tc__api_caller *from,
 static int h_send(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                   cJSON *resp) {
   const tc_principal *who = from->who;
-  (void)who;
   tc_notify_request q = TC_NOTIFY_REQUEST_INIT;
   int rc = tc_notify_channel_parse(&q.channel, ctx,
                                    tc__json_str(req, "channel", ""));
@@ -352,7 +334,7 @@ static int h_send(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
   q.idempotency_key = tc__json_str(req, "idempotency_key", NULL);
   q.variables = vars;
   tc_notify_result res;
-  rc = tc_notify_send(&res, ctx, &q);
+  rc = tc_notify_send(&res, ctx, who, &q);
   cJSON_free(vars);
   if (rc) return rc;
   rc = tc__json_add_str(ctx, resp, "id", res.id);
@@ -366,17 +348,15 @@ static int h_send(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
 
 static int h_process(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                      cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+  (void)from;
   size_t n = 0;
   int rc = tc_notify_process(ctx, (size_t)tc__json_int(req, "max", 100), &n);
   return rc ? rc : tc__json_add_int(ctx, resp, "processed", (int64_t)n);
 }
 
-static int h_consume(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                     cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+static int h_consume_events(tc_ctx *ctx, const tc__api_caller *from,
+                            const cJSON *req, cJSON *resp) {
+  (void)from;
   size_t n = 0;
   int rc =
       tc_notify_consume_events(ctx, (size_t)tc__json_int(req, "max", 100), &n);
@@ -385,8 +365,7 @@ static int h_consume(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
 
 static int h_replay(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
                     cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+  (void)from;
   size_t n = 0;
   int rc = tc_notify_replay_dead(&n, ctx, tc__json_str(req, "id", NULL));
   return rc ? rc : tc__json_add_int(ctx, resp, "replayed", (int64_t)n);
@@ -395,162 +374,129 @@ static int h_replay(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
 /* ---- the method table -------------------------------------------------------
  */
 
-static const tc__field f_user_only[] = {F_USER, F_END};
+static const tc__field f_user_only[] = {F_USER, API_END};
 static const tc__field f_inbox_list[] = {
-    F_USER,
-    F_AFTER,
-    F_LIMIT,
-    {"unread_only", TC__F_BOOL, 0, 0, 0, NULL, NULL, "only unread entries"},
-    F_END};
+    F_USER, F_AFTER, F_LIMIT,
+    API_BOOL("unread_only", API_OPT, "only unread entries"), API_END};
 static const tc__field f_mark_read[] = {
-    F_USER, F_ID("id", TC__F_REQUIRED, "inbox entry id"), F_END};
+    F_USER, API_ID("id", API_REQ, "inbox entry id"), API_END};
 static const tc__field f_prefs_set[] = {
-    F_USER,
-    {"channel", TC__F_STRING, TC__F_REQUIRED, 1, 16, NULL, NULL,
-     "email, sms, push, in_app"},
-    {"category", TC__F_STRING, TC__F_REQUIRED, 1, 16, NULL, NULL,
-     "marketing (transactional and security are always on)"},
-    {"enabled", TC__F_BOOL, TC__F_REQUIRED, 0, 0, NULL, NULL, "on or off"},
-    F_END};
+    F_USER, API_STR("channel", API_REQ, 1, 16, "email, sms, push, in_app"),
+    API_STR("category", API_REQ, 1, 16,
+            "marketing (transactional and security are always on)"),
+    API_BOOL("enabled", API_REQ, "on or off"), API_END};
 static const tc__field f_tpl_list[] = {
-    F_AFTER,
-    F_LIMIT,
-    {"builtin", TC__F_BOOL, 0, 0, 0, NULL, NULL,
-     "list the shipped defaults instead"},
-    F_END};
-#define F_TPL_KEY                                                              \
-  {"name", TC__F_STRING, TC__F_REQUIRED, 1, 64, NULL, NULL, "template name"},  \
-      {"channel", TC__F_STRING, TC__F_REQUIRED, 1,                             \
-       16,        NULL,         NULL,           "email, sms, push, in_app"},   \
-  {                                                                            \
-    "locale", TC__F_STRING, TC__F_REQUIRED, 2, 15, NULL, NULL, "en, pt-BR ..." \
-  }
-static const tc__field f_tpl_get[] = {F_TPL_KEY, F_END};
+    F_AFTER, F_LIMIT,
+    API_BOOL("builtin", API_OPT, "list the shipped defaults instead"), API_END};
+#define F_TPL_KEY                                                     \
+  API_STR("name", API_REQ, 1, 64, "template name"),                   \
+      API_STR("channel", API_REQ, 1, 16, "email, sms, push, in_app"), \
+      API_STR("locale", API_REQ, 2, 15, "en, pt-BR ...")
+static const tc__field f_tpl_get[] = {F_TPL_KEY, API_END};
 static const tc__field f_tpl_put[] = {
     F_TPL_KEY,
-    {"subject", TC__F_STRING, TC__F_NULLABLE, 0, 998, NULL, NULL,
-     "one line; required for email"},
-    {"text", TC__F_STRING, TC__F_REQUIRED, 1, 65536, NULL, NULL,
-     "plain text part"},
-    {"html", TC__F_STRING, TC__F_NULLABLE, 0, 65536, NULL, NULL,
-     "html part (email only)"},
-    F_END};
+    API_STR("subject", API_NULL, 0, 998, "one line; required for email"),
+    API_STR("text", API_REQ, 1, 65536, "plain text part"),
+    API_STR("html", API_NULL, 0, 65536, "html part (email only)"), API_END};
 static const tc__field f_tpl_render[] = {
-    {"name", TC__F_STRING, TC__F_REQUIRED, 1, 64, NULL, NULL, "template name"},
-    {"channel", TC__F_STRING, TC__F_REQUIRED, 1, 16, NULL, NULL,
-     "email, sms, push, in_app"},
-    {"locale", TC__F_STRING, 0, 2, 15, NULL, NULL, "with fallback"},
-    {"variables", TC__F_OBJECT, 0, 0, 0, NULL, NULL, "template variables"},
-    F_END};
+    API_STR("name", API_REQ, 1, 64, "template name"),
+    API_STR("channel", API_REQ, 1, 16, "email, sms, push, in_app"),
+    API_STR("locale", API_OPT, 2, 15, "with fallback"),
+    API_OBJ("variables", API_OPT, NULL, "template variables"), API_END};
 static const tc__field f_history[] = {
-    F_ID("user_id", 0,
-         "whose (customers: only their own; staff: absent "
-         "for everybody's)"),
-    F_AFTER, F_LIMIT, F_END};
-static const tc__field f_id[] = {F_ID("id", TC__F_REQUIRED, "message id"),
-                                 F_END};
+    API_ID("user_id", API_OPT,
+           "whose (customers: only their own; staff: absent "
+           "for everybody's)"),
+    F_AFTER, F_LIMIT, API_END};
+static const tc__field f_id[] = {API_ID("id", API_REQ, "message id"), API_END};
 static const tc__field f_send[] = {
-    {"template", TC__F_STRING, TC__F_REQUIRED, 1, 64, NULL, NULL,
-     "template name"},
-    {"channel", TC__F_STRING, TC__F_REQUIRED, 1, 16, NULL, NULL,
-     "email, sms, push, in_app"},
-    {"category", TC__F_STRING, 0, 1, 16, NULL, NULL,
-     "transactional (default), security, marketing"},
-    F_ID("user_id", 0, "the user it is for"),
-    {"recipient", TC__F_STRING, 0, 1, 320, NULL, NULL,
-     "address (default: the user's)"},
-    {"locale", TC__F_STRING, 0, 2, 15, NULL, NULL, "default: the user's"},
-    {"variables", TC__F_OBJECT, 0, 0, 0, NULL, NULL, "template variables"},
-    {"idempotency_key", TC__F_STRING, 0, 1, 200, NULL, NULL,
-     "same key, same message"},
-    F_END};
+    API_STR("template", API_REQ, 1, 64, "template name"),
+    API_STR("channel", API_REQ, 1, 16, "email, sms, push, in_app"),
+    API_STR("category", API_OPT, 1, 16,
+            "transactional (default), security, marketing"),
+    API_ID("user_id", API_OPT, "the user it is for"),
+    API_STR("recipient", API_OPT, 1, 320, "address (default: the user's)"),
+    API_STR("locale", API_OPT, 2, 15, "default: the user's"),
+    API_OBJ("variables", API_OPT, NULL, "template variables"),
+    API_STR("idempotency_key", API_OPT, 1, 200, "same key, same message"),
+    API_END};
 static const tc__field f_max[] = {
-    {"max", TC__F_INT, 0, 1, 10000, NULL, NULL, "at most (default 100)"},
-    F_END};
+    API_INT("max", API_OPT, 1, 10000, "at most (default 100)"), API_END};
 static const tc__field f_replay[] = {
-    F_ID("id", 0, "message id (absent: every dead letter)"), F_END};
+    API_ID("id", API_OPT, "message id (absent: every dead letter)"), API_END};
 
 static const tc__field r_page[] = {
-    {"items", TC__F_ARRAY, 0, 0, 0, NULL, NULL, "entries, newest first"},
-    {"next_cursor", TC__F_STRING, TC__F_NULLABLE, 0, 0, NULL, NULL,
-     "null on the last page"},
-    F_END};
+    API_ARR("items", API_OPT, 0, 0, NULL, "entries, newest first"),
+    API_STR("next_cursor", API_NULL, 0, 0, "null on the last page"), API_END};
 static const tc__field r_count[] = {
-    {"count", TC__F_INT, 0, 0, 0, NULL, NULL, "unread entries"}, F_END};
-static const tc__field r_read[] = {
-    {"read", TC__F_BOOL, 0, 0, 0, NULL, NULL, "true"}, F_END};
+    API_INT("count", API_OPT, 0, 0, "unread entries"), API_END};
+static const tc__field r_read[] = {API_BOOL("read", API_OPT, "true"), API_END};
 static const tc__field r_changed[] = {
-    {"changed", TC__F_INT, 0, 0, 0, NULL, NULL, "entries marked"}, F_END};
+    API_INT("changed", API_OPT, 0, 0, "entries marked"), API_END};
 static const tc__field r_prefs[] = {
-    {"preferences", TC__F_ARRAY, 0, 0, 0, NULL, NULL,
-     "channel, category, enabled, can_opt_out"},
-    F_END};
+    API_ARR("preferences", API_OPT, 0, 0, NULL,
+            "channel, category, enabled, can_opt_out"),
+    API_END};
 static const tc__field r_enabled[] = {
-    {"enabled", TC__F_BOOL, 0, 0, 0, NULL, NULL, "the new setting"}, F_END};
+    API_BOOL("enabled", API_OPT, "the new setting"), API_END};
 static const tc__field r_template[] = {
-    {"template", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
-     "name, channel, locale, subject, text, html, builtin, updated_ms"},
-    F_END};
-static const tc__field r_saved[] = {
-    {"saved", TC__F_BOOL, 0, 0, 0, NULL, NULL, "true"}, F_END};
+    API_OBJ("template", API_OPT, NULL,
+            "name, channel, locale, subject, text, html, builtin, updated_ms"),
+    API_END};
+static const tc__field r_saved[] = {API_BOOL("saved", API_OPT, "true"),
+                                    API_END};
 static const tc__field r_render[] = {
-    {"subject", TC__F_STRING, 0, 0, 0, NULL, NULL, NULL},
-    {"text", TC__F_STRING, 0, 0, 0, NULL, NULL, NULL},
-    {"html", TC__F_STRING, TC__F_NULLABLE, 0, 0, NULL, NULL, NULL},
-    {"locale", TC__F_STRING, 0, 0, 0, NULL, NULL, "the template's locale"},
-    F_END};
+    API_STR("subject", API_OPT, 0, 0, NULL),
+    API_STR("text", API_OPT, 0, 0, NULL), API_STR("html", API_NULL, 0, 0, NULL),
+    API_STR("locale", API_OPT, 0, 0, "the template's locale"), API_END};
 static const tc__field r_message[] = {
-    {"message", TC__F_OBJECT, 0, 0, 0, NULL, NULL, "a history entry"}, F_END};
+    API_OBJ("message", API_OPT, NULL, "a history entry"), API_END};
 static const tc__field r_send[] = {
-    F_ID("id", 0, "message id"),
-    {"status", TC__F_STRING, 0, 0, 0, NULL, NULL, "queued or suppressed"},
-    {"reason", TC__F_STRING, 0, 0, 0, NULL, NULL,
-     "opted_out, rate_limited or \"\""},
-    {"duplicate", TC__F_BOOL, 0, 0, 0, NULL, NULL, "the key was used before"},
-    F_END};
+    API_ID("id", API_OPT, "message id"),
+    API_STR("status", API_OPT, 0, 0, "queued or suppressed"),
+    API_STR("reason", API_OPT, 0, 0, "opted_out, rate_limited or \"\""),
+    API_BOOL("duplicate", API_OPT, "the key was used before"), API_END};
 static const tc__field r_processed[] = {
-    {"processed", TC__F_INT, 0, 0, 0, NULL, NULL, "messages handled"}, F_END};
+    API_INT("processed", API_OPT, 0, 0, "messages handled"), API_END};
 static const tc__field r_handled[] = {
-    {"handled", TC__F_INT, 0, 0, 0, NULL, NULL, "events handled"}, F_END};
+    API_INT("handled", API_OPT, 0, 0, "events handled"), API_END};
 static const tc__field r_replayed[] = {
-    {"replayed", TC__F_INT, 0, 0, 0, NULL, NULL, "dead letters replayed"},
-    F_END};
+    API_INT("replayed", API_OPT, 0, 0, "dead letters replayed"), API_END};
 
 static const tc__api_method notify_methods[] = {
-    {"notify.inbox_list", "List an in-app inbox, newest first", TC__ACCESS_USER,
-     f_inbox_list, r_page, h_inbox_list},
-    {"notify.unread_count", "Count unread in-app entries", TC__ACCESS_USER,
-     f_user_only, r_count, h_unread},
-    {"notify.mark_read", "Mark one in-app entry read", TC__ACCESS_USER,
-     f_mark_read, r_read, h_mark_read},
-    {"notify.mark_all_read", "Mark every in-app entry read", TC__ACCESS_USER,
-     f_user_only, r_changed, h_mark_all},
-    {"notify.preferences_get", "Notification opt-outs of a user",
-     TC__ACCESS_USER, f_user_only, r_prefs, h_prefs_get},
-    {"notify.preferences_set", "Opt in or out of marketing on a channel",
-     TC__ACCESS_USER, f_prefs_set, r_enabled, h_prefs_set},
-    {"notify.templates_list", "List stored (or shipped) templates",
-     TC__ACCESS_ADMIN, f_tpl_list, r_page, h_tpl_list},
-    {"notify.templates_get", "One template (stored, else shipped)",
-     TC__ACCESS_ADMIN, f_tpl_get, r_template, h_tpl_get},
-    {"notify.templates_put", "Save a template (validated)", TC__ACCESS_ADMIN,
-     f_tpl_put, r_saved, h_tpl_put},
-    {"notify.templates_render", "Preview a template with variables",
-     TC__ACCESS_ADMIN, f_tpl_render, r_render, h_tpl_render},
-    {"notify.history_list", "Messages sent, newest first", TC__ACCESS_USER,
-     f_history, r_page, h_history},
-    {"notify.history_get", "One message of the history", TC__ACCESS_USER, f_id,
-     r_message, h_history_get},
-    {"notify.send", "Render and queue a notification", TC__ACCESS_ADMIN, f_send,
-     r_send, h_send},
-    {"notify.process", "Deliver queued notifications (worker)",
-     TC__ACCESS_SYSTEM, f_max, r_processed, h_process},
-    {"notify.consume_events", "Turn module events into notifications",
-     TC__ACCESS_SYSTEM, f_max, r_handled, h_consume},
-    {"notify.replay", "Replay dead-lettered notifications", TC__ACCESS_SYSTEM,
-     f_replay, r_replayed, h_replay},
+    API_METHOD("notify.inbox_list", "List an in-app inbox, newest first",
+               TC__ACCESS_USER, f_inbox_list, r_page, h_inbox_list),
+    API_METHOD("notify.unread_count", "Count unread in-app entries",
+               TC__ACCESS_USER, f_user_only, r_count, h_unread_count),
+    API_METHOD("notify.mark_read", "Mark one in-app entry read",
+               TC__ACCESS_USER, f_mark_read, r_read, h_mark_read),
+    API_METHOD("notify.mark_all_read", "Mark every in-app entry read",
+               TC__ACCESS_USER, f_user_only, r_changed, h_mark_all_read),
+    API_METHOD("notify.preferences_get", "Notification opt-outs of a user",
+               TC__ACCESS_USER, f_user_only, r_prefs, h_preferences_get),
+    API_METHOD("notify.preferences_set",
+               "Opt in or out of marketing on a channel", TC__ACCESS_USER,
+               f_prefs_set, r_enabled, h_preferences_set),
+    API_METHOD("notify.templates_list", "List stored (or shipped) templates",
+               TC__ACCESS_ADMIN, f_tpl_list, r_page, h_templates_list),
+    API_METHOD("notify.templates_get", "One template (stored, else shipped)",
+               TC__ACCESS_ADMIN, f_tpl_get, r_template, h_templates_get),
+    API_METHOD("notify.templates_put", "Save a template (validated)",
+               TC__ACCESS_ADMIN, f_tpl_put, r_saved, h_templates_put),
+    API_METHOD("notify.templates_render", "Preview a template with variables",
+               TC__ACCESS_ADMIN, f_tpl_render, r_render, h_templates_render),
+    API_METHOD("notify.history_list", "Messages sent, newest first",
+               TC__ACCESS_USER, f_history, r_page, h_history_list),
+    API_METHOD("notify.history_get", "One message of the history",
+               TC__ACCESS_USER, f_id, r_message, h_history_get),
+    API_METHOD("notify.send", "Render and queue a notification",
+               TC__ACCESS_ADMIN, f_send, r_send, h_send),
+    API_METHOD("notify.process", "Deliver queued notifications (worker)",
+               TC__ACCESS_SYSTEM, f_max, r_processed, h_process),
+    API_METHOD("notify.consume_events", "Turn module events into notifications",
+               TC__ACCESS_SYSTEM, f_max, r_handled, h_consume_events),
+    API_METHOD("notify.replay", "Replay dead-lettered notifications",
+               TC__ACCESS_SYSTEM, f_replay, r_replayed, h_replay),
 };
 
-const tc__api_module tc__api_notify = {
-    "notify", notify_methods,
-    sizeof(notify_methods) / sizeof(notify_methods[0])};
+API_MODULE(tc__api_notify, "notify", notify_methods);

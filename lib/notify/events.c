@@ -21,7 +21,7 @@
 #include <time.h>
 
 #include "notify_priv.h"
-#include "users/users_internal.h"
+#include "techcorp/users.h"
 
 /* K_ORDER: order variables, keyed by order; K_ORDER_EV: keyed by event. */
 typedef enum rule_kind { K_ORDER, K_ORDER_EV, K_TOKEN, K_LOGIN } rule_kind;
@@ -170,8 +170,8 @@ static int apply_rule(tc_ctx *ctx, size_t ri, const tc_queue_message *msg,
   const char *order_id = NULL;
   cJSON *vars = variables(ctx, kinds[ri], p, msg, &order_id);
   if (!vars) return tc_errcode(ctx);
-  tc__user_brief u;
-  int rc = tc__users_get_brief(ctx, user_id, &u);
+  tc_user u;
+  int rc = tc_users_get(&u, ctx, &tc__system_principal, user_id);
   cJSON *uo = rc == TC_OK ? cJSON_AddObjectToObject(vars, "user") : NULL;
   if (rc == TC_OK) {
     const char *name = u.name[0] ? u.name : NULL;

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "notify_priv.h"
-#include "users/users_internal.h"
+#include "techcorp/users.h"
 
 typedef struct existing {
   tc_notify_result *out;
@@ -123,8 +123,8 @@ static bool over_limit(tc_ctx *ctx, const tc__notify_state *st,
 }
 
 /* Variables plus a "user" object when the caller gave none. */
-static int build_vars(tc_ctx *ctx, const tc_notify_request *r,
-                      const tc__user_brief *u, cJSON **out) {
+static int build_vars(tc_ctx *ctx, const tc_notify_request *r, const tc_user *u,
+                      cJSON **out) {
   int rc = tc__notify_parse_vars(ctx, r->variables, out);
   if (rc || !u || cJSON_GetObjectItemCaseSensitive(*out, "user")) return rc;
   /* Greet by the e-mail's local part when the profile has no name. */
@@ -204,9 +204,10 @@ int tc__notify_send(tc_notify_result *out, tc_ctx *ctx,
       ((rc = find_key(ctx, r->idempotency_key, out, &found)) || found))
     return rc;
 
-  tc__user_brief u, *up = NULL;
+  tc_user u, *up = NULL;
   if (r->user_id) {
-    if ((rc = tc__users_get_brief(ctx, r->user_id, &u))) return rc;
+    if ((rc = tc_users_get(&u, ctx, &tc__system_principal, r->user_id)))
+      return rc;
     up = &u;
   }
   const char *recipient = r->recipient;
@@ -268,10 +269,12 @@ int tc__notify_send(tc_notify_result *out, tc_ctx *ctx,
   return TC_OK;
 }
 
-int tc_notify_send(tc_notify_result *out, tc_ctx *ctx,
+int tc_notify_send(tc_notify_result *out, tc_ctx *ctx, const tc_principal *who,
                    const tc_notify_request *req) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "notify", TC__ACT_WRITE, NULL);
+  if (arc) return arc;
   if (!out || !req)
     return tc__seterr(ctx, TC_EINVAL, out ? "req" : "out",
                       "out and req must not be NULL");

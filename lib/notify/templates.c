@@ -45,9 +45,12 @@ static int check_parts(tc_ctx *ctx, const tc_notify_template *t) {
   return TC_OK;
 }
 
-int tc_notify_template_put(tc_ctx *ctx, const tc_notify_template *t) {
+int tc_notify_template_put(tc_ctx *ctx, const tc_principal *who,
+                           const tc_notify_template *t) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "notify", TC__ACT_WRITE, NULL);
+  if (arc) return arc;
   if (!t) return tc__seterr(ctx, TC_EINVAL, "template", "template is NULL");
   int rc = check_parts(ctx, t);
   if (rc) return rc;
@@ -170,10 +173,12 @@ static int find(tc_notify_template **out, tc_ctx *ctx, const char *name,
 }
 
 int tc_notify_template_get(tc_notify_template **out, tc_ctx *ctx,
-                           const char *name, tc_notify_channel channel,
-                           const char *locale) {
+                           const tc_principal *who, const char *name,
+                           tc_notify_channel channel, const char *locale) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "notify", TC__ACT_ADMIN, NULL);
+  if (arc) return arc;
   if (!out) return tc__seterr(ctx, TC_EINVAL, "out", "out is NULL");
   *out = NULL;
   int rc;
@@ -219,11 +224,13 @@ static int list_cb(const tc_value *c, size_t n, void *payload) {
   return 0;
 }
 
-int tc_notify_template_list(char *next, tc_ctx *ctx, const char *after,
-                            size_t limit, int builtin, tc_notify_template_cb cb,
-                            void *payload) {
+int tc_notify_template_list(char *next, tc_ctx *ctx, const tc_principal *who,
+                            const char *after, size_t limit, int builtin,
+                            tc_notify_template_cb cb, void *payload) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "notify", TC__ACT_ADMIN, NULL);
+  if (arc) return arc;
   /* next may be the very buffer after points to: read after first. */
   char cursor[128] = "";
   if (after) snprintf(cursor, sizeof(cursor), "%s", after);
@@ -361,11 +368,14 @@ int tc__notify_render(tc_notify_rendered *out, tc_ctx *ctx, const char *name,
   return rc;
 }
 
-int tc_notify_render(tc_notify_rendered *out, tc_ctx *ctx, const char *name,
+int tc_notify_render(tc_notify_rendered *out, tc_ctx *ctx,
+                     const tc_principal *who, const char *name,
                      tc_notify_channel channel, const char *locale,
                      const char *variables) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
+  int arc = tc__authorize(ctx, who, "notify", TC__ACT_ADMIN, NULL);
+  if (arc) return arc;
   if (!out) return tc__seterr(ctx, TC_EINVAL, "out", "out is NULL");
   memset(out, 0, sizeof(*out));
   int rc;

@@ -20,7 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "orders_priv.h"
-#include "users/users_internal.h"
+#include "techcorp/users.h"
 
 typedef struct {
   cJSON *arr;
@@ -44,15 +44,18 @@ int tc__ord_publish(tc_ctx *ctx, const char *topic, const char *order_id,
   tc_order *o = NULL;
   int rc = tc__ord_load(ctx, order_id, false, &o);
   if (rc) return rc;
-  tc__user_brief u;
+  tc_user u;
   memset(&u, 0, sizeof(u));
-  /* Names are a courtesy for indexers: an unknown user is no error. */
-  char saved[TC__ERRMSG_SIZE];
+  /* Names are a courtesy for indexers: an unknown user is no error, and
+   * the lookup leaves the context's error as it was. */
+  char saved[TC__ERRMSG_SIZE], field[TC__ERRFIELD_SIZE];
   memcpy(saved, ctx->errmsg, sizeof(saved));
+  memcpy(field, ctx->errfield, sizeof(field));
   int saved_code = ctx->errcode;
-  if (tc__users_get_brief(ctx, o->customer_id, &u) != TC_OK)
+  if (tc_users_get(&u, ctx, &tc__system_principal, o->customer_id) != TC_OK)
     memset(&u, 0, sizeof(u));
   memcpy(ctx->errmsg, saved, sizeof(saved));
+  memcpy(ctx->errfield, field, sizeof(field));
   ctx->errcode = saved_code;
 
   cJSON *j = cJSON_CreateObject();
