@@ -101,9 +101,10 @@ START_TEST(default_limits_and_rehash_on_login) {
   ck_assert_ptr_nonnull(strstr(after, "m=19456,t=2"));
   ck_assert_str_ne(before, after);
   /* The new hash still verifies; a fresh context has the defaults too. */
-  ck_assert_int_eq(tc__auth_check_password(ctx, u.id, PW), TC_OK);
-  ck_assert_int_eq(tc__auth_check_password(ctx, u.id, "wrong password"),
-                   TC_EUNAUTHENTICATED);
+  ck_assert_int_eq(tc_auth_verify_password(ctx, tt_sys(), u.id, PW), TC_OK);
+  ck_assert_int_eq(
+      tc_auth_verify_password(ctx, tt_sys(), u.id, "wrong password"),
+      TC_EUNAUTHENTICATED);
 }
 END_TEST
 
@@ -499,7 +500,7 @@ START_TEST(roles_and_authorize) {
       tc_auth_set_roles(ctx, &sys, u.id, TC_ROLE_CUSTOMER | TC_ROLE_SUPPORT),
       TC_OK);
   uint32_t r = 0;
-  ck_assert_int_eq(tc__auth_get_roles(ctx, u.id, &r), TC_OK);
+  ck_assert_int_eq(tc_auth_get_roles(&r, ctx, tt_sys(), u.id), TC_OK);
   ck_assert_uint_eq(r, TC_ROLE_CUSTOMER | TC_ROLE_SUPPORT);
   char payload[512];
   ck_assert_int_eq(
@@ -591,7 +592,7 @@ START_TEST(json_set_roles_admin_only) {
   ck_assert_ptr_nonnull(strstr(out, "\"field\":\"roles\""));
   free(out);
   uint32_t r;
-  ck_assert_int_eq(tc__auth_get_roles(ctx, u.id, &r), TC_OK);
+  ck_assert_int_eq(tc_auth_get_roles(&r, ctx, tt_sys(), u.id), TC_OK);
   ck_assert_uint_eq(r, TC_ROLE_ADMIN);
 }
 END_TEST
@@ -600,11 +601,64 @@ START_TEST(forget_user_erases_credentials) {
   tc_user u = make_user("pia@example.com", PW);
   tc_auth_tokens t;
   ck_assert_int_eq(tc_auth_login(&t, ctx, "pia@example.com", PW, NULL), TC_OK);
-  ck_assert_int_eq(tc__auth_forget_user(ctx, u.id), TC_OK);
+  tc_principal self = tt_user(u.id, TC_ROLE_CUSTOMER);
+  ck_assert_int_eq(tc_auth_forget_user(ctx, &self, u.id), TC_EDENIED);
+  ck_assert_int_eq(tc_auth_forget_user(ctx, tt_sys(), u.id), TC_OK);
   tc_principal p;
   ck_assert_int_eq(tc_auth_verify_token(&p, NULL, ctx, t.access_token),
                    TC_EUNAUTHENTICATED);
-  ck_assert_int_eq(tc__auth_check_password(ctx, u.id, PW), TC_EUNAUTHENTICATED);
+  ck_assert_int_eq(tc_auth_verify_password(ctx, tt_sys(), u.id, PW),
+                   TC_EUNAUTHENTICATED);
+}
+END_TEST
+
+/* A database from before auth kept logins: the migration gives every
+ * credential its user's address, so they log in by e-mail as before. */
+START_TEST(older_database_keeps_its_logins) {
+  char d[512], path[600];
+  tt_tmpdir(d, sizeof(d));
+  snprintf(path, sizeof(path), "%s/old.db", d);
+  tc_store *st = NULL;
+  ck_assert_int_eq(tc_store_sqlite_open(&st, path, NULL), TC_OK);
+  /* The schema as it was: auth without its third migration. */
+  tc__schema_module old_auth = tc__schema_auth;
+  old_auth.count = 2;
+  const tc__schema_module *mods[32];
+  size_t n = 0;
+  for (size_t i = 0; i < tc__schema_module_count && n < 32; i++)
+    mods[n++] = tc__schema_modules[i] == &tc__schema_auth
+                    ? &old_auth
+                    : tc__schema_modules[i];
+  ck_assert_int_eq(tc__migrate_modules(st, NULL, mods, n), TC_OK);
+  /* A user and a credential as the library wrote them then. */
+  char hash[crypto_pwhash_STRBYTES];
+  ck_assert_int_eq(crypto_pwhash_str(hash, PW, strlen(PW), 1, 8192), 0);
+  const char *uid = "01890000-0000-7000-8000-00000000a001";
+  tc_value u[] = {TC_VAL_TEXT(uid)};
+  tc_value c[] = {TC_VAL_TEXT(uid), TC_VAL_TEXT(hash)};
+  ck_assert_int_eq(
+      st->exec(st->self,
+               "INSERT INTO users_users (id, email, name, locale, phone, "
+               "status, email_verified, created_ms, updated_ms) VALUES (?, "
+               "'old@example.com', 'Old', 'en', NULL, 'active', 1, 1, 1)",
+               u, 1, NULL, NULL, NULL),
+      TC_OK);
+  ck_assert_int_eq(st->exec(st->self,
+                            "INSERT INTO auth_credentials (user_id, pwhash, "
+                            "updated_at) VALUES (?, ?, 1)",
+                            c, 2, NULL, NULL, NULL),
+                   TC_OK);
+  tc_config cfg = TC_CONFIG_INIT;
+  cfg.store = st;
+  tc_ctx *old = NULL;
+  ck_assert_int_eq(tc_ctx_new(&old, &cfg), TC_OK); /* migrates */
+  auth_fast(old);
+  tc_auth_tokens t;
+  ck_assert_int_eq(tc_auth_login(&t, old, "Old@Example.com", PW, NULL), TC_OK);
+  ck_assert_str_eq(t.user_id, uid);
+  tc_ctx_free(old);
+  st->free(st->self);
+  tt_tmpdir_remove(d);
 }
 END_TEST
 
@@ -897,6 +951,7 @@ static Suite *auth_suite(void) {
   tcase_add_test(tc, json_login_refresh_verify_logout);
   tcase_add_test(tc, json_set_roles_admin_only);
   tcase_add_test(tc, forget_user_erases_credentials);
+  tcase_add_test(tc, older_database_keeps_its_logins);
   tcase_add_test(tc, sweep_deletes_what_expired_and_nothing_else);
   tcase_add_test(tc, sweep_respects_the_limit);
   tcase_add_test(tc, sweep_follows_the_clock_and_retention);

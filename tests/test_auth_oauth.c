@@ -45,8 +45,8 @@ static void oauth_setup(void) {
 
 static void authorize(char *code, const char *client_id) {
   ck_assert_int_eq(
-      tc_auth_oauth_authorize(code, TC_AUTH_OPAQUE_MAX, ctx, &user, client_id,
-                              REDIRECT, NULL, CHALLENGE, "S256"),
+      tc_auth_oauth_authorize(code, TC_AUTH_OPAQUE_MAX, ctx, &user, "code",
+                              client_id, REDIRECT, NULL, CHALLENGE, "S256"),
       TC_OK);
 }
 
@@ -108,20 +108,20 @@ START_TEST(code_flow_errors) {
   tc_auth_tokens t;
   /* plain PKCE and unknown redirect URIs are refused at authorization. */
   ck_assert_int_eq(
-      tc_auth_oauth_authorize(code, sizeof(code), ctx, &user, pub.client_id,
-                              REDIRECT, NULL, VERIFIER, "plain"),
+      tc_auth_oauth_authorize(code, sizeof(code), ctx, &user, "code",
+                              pub.client_id, REDIRECT, NULL, VERIFIER, "plain"),
       TC_EINVAL);
   ck_assert_str_eq(tc_auth_oauth_error(ctx), "invalid_request");
   ck_assert_str_eq(tc_errfield(ctx), "code_challenge_method");
-  ck_assert_int_eq(
-      tc_auth_oauth_authorize(code, sizeof(code), ctx, &user, pub.client_id,
-                              REDIRECT "/", NULL, CHALLENGE, "S256"),
-      TC_EINVAL);
+  ck_assert_int_eq(tc_auth_oauth_authorize(code, sizeof(code), ctx, &user,
+                                           "code", pub.client_id, REDIRECT "/",
+                                           NULL, CHALLENGE, "S256"),
+                   TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "redirect_uri");
-  ck_assert_int_eq(
-      tc_auth_oauth_authorize(code, sizeof(code), ctx, &user, pub.client_id,
-                              REDIRECT, "admin", CHALLENGE, "S256"),
-      TC_EINVAL);
+  ck_assert_int_eq(tc_auth_oauth_authorize(code, sizeof(code), ctx, &user,
+                                           "code", pub.client_id, REDIRECT,
+                                           "admin", CHALLENGE, "S256"),
+                   TC_EINVAL);
   ck_assert_str_eq(tc_auth_oauth_error(ctx), "invalid_scope");
   authorize(code, pub.client_id);
   ck_assert_int_eq(token(&t, "authorization_code", pub.client_id, NULL, code,
@@ -175,8 +175,8 @@ START_TEST(client_credentials_and_secrets) {
   ck_assert_int_eq(p.kind, TC_PRINCIPAL_ANONYMOUS);
   ck_assert_str_eq(p.client_id, conf.client_id);
   /* Revoked by jti (it has no session). */
-  ck_assert_int_eq(tc_auth_oauth_revoke(ctx, conf.client_id, conf.client_secret,
-                                        t.access_token),
+  ck_assert_int_eq(tc_auth_oauth_revoke(ctx, tt_sys(), conf.client_id,
+                                        conf.client_secret, t.access_token),
                    TC_OK);
   ck_assert_int_eq(tc_auth_verify_token(&p, NULL, ctx, t.access_token),
                    TC_EUNAUTHENTICATED);
@@ -207,38 +207,39 @@ START_TEST(refresh_grant_introspect_revoke) {
   ck_assert_int_eq(tc_auth_oauth_token(&t, ctx, &r), TC_EUNAUTHENTICATED);
   ck_assert_str_eq(tc_auth_oauth_error(ctx), "invalid_grant");
   tc_auth_introspection in;
-  ck_assert_int_eq(tc_auth_oauth_introspect(&in, ctx, conf.client_id,
+  ck_assert_int_eq(tc_auth_oauth_introspect(&in, ctx, tt_sys(), conf.client_id,
                                             conf.client_secret, n.access_token),
                    TC_OK);
   ck_assert(in.active);
   ck_assert_str_eq(in.token_type, "access_token");
   ck_assert_str_eq(in.sub, user.user_id);
   ck_assert_int_eq(
-      tc_auth_oauth_introspect(&in, ctx, conf.client_id, conf.client_secret,
-                               n.refresh_token),
+      tc_auth_oauth_introspect(&in, ctx, tt_sys(), conf.client_id,
+                               conf.client_secret, n.refresh_token),
       TC_OK);
   ck_assert(in.active);
   ck_assert_str_eq(in.token_type, "refresh_token");
-  ck_assert_int_eq(tc_auth_oauth_introspect(&in, ctx, conf.client_id,
+  ck_assert_int_eq(tc_auth_oauth_introspect(&in, ctx, tt_sys(), conf.client_id,
                                             conf.client_secret, "garbage"),
                    TC_OK);
   ck_assert(!in.active);
   /* Public clients may not introspect. */
-  ck_assert_int_eq(
-      tc_auth_oauth_introspect(&in, ctx, pub.client_id, NULL, n.access_token),
-      TC_EUNAUTHENTICATED);
+  ck_assert_int_eq(tc_auth_oauth_introspect(&in, ctx, tt_sys(), pub.client_id,
+                                            NULL, n.access_token),
+                   TC_EUNAUTHENTICATED);
   /* Revocation of the refresh token ends the session. */
   ck_assert_int_eq(
-      tc_auth_oauth_revoke(ctx, pub.client_id, NULL, n.refresh_token),
+      tc_auth_oauth_revoke(ctx, tt_sys(), pub.client_id, NULL, n.refresh_token),
       TC_EDENIED);
-  ck_assert_int_eq(tc_auth_oauth_revoke(ctx, conf.client_id, conf.client_secret,
-                                        n.refresh_token),
+  ck_assert_int_eq(tc_auth_oauth_revoke(ctx, tt_sys(), conf.client_id,
+                                        conf.client_secret, n.refresh_token),
                    TC_OK);
   ck_assert_int_eq(
-      tc_auth_oauth_introspect(&in, ctx, NULL, NULL, n.access_token), TC_OK);
+      tc_auth_oauth_introspect(&in, ctx, tt_sys(), NULL, NULL, n.access_token),
+      TC_OK);
   ck_assert(!in.active);
-  ck_assert_int_eq(tc_auth_oauth_revoke(ctx, conf.client_id, conf.client_secret,
-                                        "unknown-token"),
+  ck_assert_int_eq(tc_auth_oauth_revoke(ctx, tt_sys(), conf.client_id,
+                                        conf.client_secret, "unknown-token"),
                    TC_OK);
 }
 END_TEST

@@ -6,9 +6,9 @@
 #include <cjson/cJSON.h>
 
 #include "testutil.h"
-#include "auth/auth_internal.h"
+#include "techcorp/auth.h"
 #include "core/internal.h"
-#include "users/users_internal.h"
+#include "users/users_priv.h"
 
 #define T0 1700000000000LL
 #define HOUR 3600000LL
@@ -162,9 +162,9 @@ static int hist_find(const hist *h, const char *field) {
 
 START_TEST(email_is_normalised_and_checked) {
   char out[TC_USERS_EMAIL_MAX + 1];
-  ck_assert_int_eq(tc__users_normalize_email(ctx, "  Ana.Silva+x@Example.COM\t",
-                                             out, sizeof(out)),
-                   TC_OK);
+  ck_assert_int_eq(
+      tc__email_normalize(ctx, "  Ana.Silva+x@Example.COM\t", out, sizeof(out)),
+      TC_OK);
   ck_assert_str_eq(out, "ana.silva+x@example.com");
   char local65[100], longdom[300];
   memset(local65, 'a', 65);
@@ -178,12 +178,11 @@ START_TEST(email_is_normalised_and_checked) {
                        "a@x_y.com",  "a\n@x.com"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     ck_assert_msg(
-        tc__users_normalize_email(ctx, bad[i], out, sizeof(out)) == TC_EINVAL,
+        tc__email_normalize(ctx, bad[i], out, sizeof(out)) == TC_EINVAL,
         "accepted '%s'", bad[i]);
     ck_assert_str_eq(tc_errfield(ctx), "email");
   }
-  ck_assert_int_eq(tc__users_normalize_email(ctx, NULL, out, sizeof(out)),
-                   TC_EINVAL);
+  ck_assert_int_eq(tc__email_normalize(ctx, NULL, out, sizeof(out)), TC_EINVAL);
 }
 END_TEST
 
@@ -202,9 +201,9 @@ START_TEST(register_creates_customer_with_verification_event) {
   ck_assert_int_eq(g.created_ms, T0);
 
   uint32_t roles = 0;
-  ck_assert_int_eq(tc__auth_get_roles(ctx, u.id, &roles), TC_OK);
+  ck_assert_int_eq(tc_auth_get_roles(&roles, ctx, tt_sys(), u.id), TC_OK);
   ck_assert_uint_eq(roles, TC_ROLE_CUSTOMER);
-  ck_assert_int_eq(tc__auth_check_password(ctx, u.id, PW), TC_OK);
+  ck_assert_int_eq(tc_auth_verify_password(ctx, tt_sys(), u.id, PW), TC_OK);
 
   cJSON *ev = next_event("users.registered");
   ck_assert_ptr_nonnull(ev);
@@ -227,9 +226,9 @@ START_TEST(register_creates_customer_with_verification_event) {
   ck_assert_int_eq(tc__users_find_by_email(ctx, "MARIA@example.COM", uid),
                    TC_OK);
   ck_assert_str_eq(uid, u.id);
-  tc__user_brief b;
-  ck_assert_int_eq(tc__users_get_brief(ctx, u.id, &b), TC_OK);
-  ck_assert(b.active && !b.email_verified);
+  tc_user b;
+  ck_assert_int_eq(tc_users_get(&b, ctx, tt_sys(), u.id), TC_OK);
+  ck_assert(b.status == TC_USER_ACTIVE && !b.email_verified);
   ck_assert_str_eq(b.email, "maria@example.com");
 }
 END_TEST
@@ -382,8 +381,9 @@ START_TEST(password_reset_flow_revokes_sessions) {
   free(before);
 
   ck_assert_int_eq(tc_users_reset_password(ctx, tok, PW2), TC_OK);
-  ck_assert_int_eq(tc__auth_check_password(ctx, u.id, PW2), TC_OK);
-  ck_assert_int_eq(tc__auth_check_password(ctx, u.id, PW), TC_EUNAUTHENTICATED);
+  ck_assert_int_eq(tc_auth_verify_password(ctx, tt_sys(), u.id, PW2), TC_OK);
+  ck_assert_int_eq(tc_auth_verify_password(ctx, tt_sys(), u.id, PW),
+                   TC_EUNAUTHENTICATED);
   /* The session of before the reset is gone. */
   ck_assert_int_ne(tc_auth_verify_token(&p, NULL, ctx, t.access_token), TC_OK);
   tc_auth_tokens t2;
@@ -457,6 +457,11 @@ START_TEST(email_change_needs_reverification) {
   ck_assert_int_eq(tc__users_find_by_email(ctx, "new@example.com", uid), TC_OK);
   ck_assert_int_eq(tc__users_find_by_email(ctx, "old@example.com", uid),
                    TC_ENOTFOUND);
+  /* The login moves with the address (auth keeps its copy in step). */
+  tc_auth_tokens t;
+  ck_assert_int_eq(tc_auth_login(&t, ctx, "new@example.com", PW, NULL), TC_OK);
+  ck_assert_int_eq(tc_auth_login(&t, ctx, "old@example.com", PW, NULL),
+                   TC_EUNAUTHENTICATED);
   ck_assert_int_eq(tc_users_confirm_email_change(&g, ctx, tok), TC_ESTATE);
   hist h;
   history_of(u.id, &h);
@@ -899,7 +904,8 @@ START_TEST(deletion_anonymises) {
   tc_auth_tokens t;
   ck_assert_int_eq(tc_auth_login(&t, ctx, "gone@example.com", PW, NULL),
                    TC_EUNAUTHENTICATED);
-  ck_assert_int_eq(tc__auth_check_password(ctx, u.id, PW), TC_EUNAUTHENTICATED);
+  ck_assert_int_eq(tc_auth_verify_password(ctx, tt_sys(), u.id, PW),
+                   TC_EUNAUTHENTICATED);
   addr_seen s = addresses_of(u.id);
   ck_assert_int_eq(s.n, 0);
   prefs_seen ps = {0};
@@ -1052,7 +1058,7 @@ START_TEST(admin_lists_and_sets_roles) {
                                       TC_ROLE_CUSTOMER | TC_ROLE_SUPPORT),
                    TC_OK);
   uint32_t roles = 0;
-  ck_assert_int_eq(tc__auth_get_roles(ctx, found.id, &roles), TC_OK);
+  ck_assert_int_eq(tc_auth_get_roles(&roles, ctx, tt_sys(), found.id), TC_OK);
   ck_assert_uint_eq(roles, TC_ROLE_CUSTOMER | TC_ROLE_SUPPORT);
   ck_assert_int_eq(tc_users_set_roles(ctx, &admin, found.id, 0), TC_EINVAL);
   ck_assert_str_eq(tc_errfield(ctx), "roles");

@@ -18,6 +18,14 @@
  * the store; through the cache when they share one, else after at most
  * session_cache_ttl_ms).
  *
+ * Who may do what is decided here (the library's one policy): functions
+ * that act for someone take the caller's principal `who` (NULL:
+ * anonymous). A user acts on their own account; support reads any; admin
+ * and system callers do everything. Credentials are kept by this module:
+ * a login (the user's e-mail address, which the users module keeps in
+ * step) and a password; the users module creates, changes and erases them
+ * through the functions below, never the other way round.
+ *
  * Errors: TC_EINVAL naming the field, TC_EUNAUTHENTICATED for bad
  * credentials or tokens (the message says what was wrong with a token, but
  * a login never says whether the e-mail or the password was wrong),
@@ -151,6 +159,61 @@ TC_EXTERN int tc_auth_change_password(tc_ctx *ctx, const tc_principal *who,
                                       const char *user_id, const char *current,
                                       const char *new_password);
 
+/* ---- credentials: for a user store (the users module) and hosts ------- */
+
+/**
+ * Give user_id a credential, replacing any it has: login (an e-mail
+ * address, normalised as the users module keeps it - trimmed, lower-cased
+ * - so tc_auth_login() finds it; NULL: none, the user then logs in by id
+ * only) and password (the policy of tc_auth_password_check(), errors name
+ * "password"). For admin and system callers: what creates an account
+ * (a user changes their own with tc_auth_change_password()). TC_ECONFLICT
+ * (field "email") when another user has that login. Runs inside the
+ * caller's transaction when one is open.
+ */
+TC_EXTERN int tc_auth_credential_set(tc_ctx *ctx, const tc_principal *who,
+                                     const char *user_id, const char *login,
+                                     const char *password);
+
+/**
+ * Change the login of user_id's credential (an e-mail change that was
+ * confirmed), keeping the password; NULL removes it. Admin and system
+ * callers. TC_ENOTFOUND (field "user_id") when user_id has no credential,
+ * TC_ECONFLICT (field "email") when another user has that login.
+ */
+TC_EXTERN int tc_auth_credential_set_login(tc_ctx *ctx, const tc_principal *who,
+                                           const char *user_id,
+                                           const char *login);
+
+/**
+ * Check password against user_id's credential, for a re-authentication
+ * before a sensitive change: TC_OK, or TC_EUNAUTHENTICATED (field
+ * "password") when it is wrong or the user has none (which costs the same
+ * hash verification). who: that user, or admin/system. Issues nothing, so
+ * it is not throttled: callers rate-limit what they protect.
+ */
+TC_EXTERN int tc_auth_verify_password(tc_ctx *ctx, const tc_principal *who,
+                                      const char *user_id,
+                                      const char *password);
+
+/**
+ * A password reset whose proof the caller has checked (the users module's
+ * reset token): set the new password (policy applies, field "password"),
+ * revoke every session and emit auth.password_reset, in one transaction
+ * (the caller's if one is open). Admin and system callers.
+ */
+TC_EXTERN int tc_auth_reset_password(tc_ctx *ctx, const tc_principal *who,
+                                     const char *user_id, const char *password);
+
+/**
+ * Erase user_id from this module (account erasure): credential, roles,
+ * MFA, recovery codes, pending challenges and codes; every session is
+ * revoked and stripped of its address and agent. Admin and system
+ * callers. Runs inside the caller's transaction when one is open.
+ */
+TC_EXTERN int tc_auth_forget_user(tc_ctx *ctx, const tc_principal *who,
+                                  const char *user_id);
+
 /* ---- login, tokens, sessions ------------------------------------------- */
 
 /** Where a request comes from (for throttling and session records). */
@@ -196,8 +259,8 @@ TC_EXTERN int tc_auth_login(tc_auth_tokens *out, tc_ctx *ctx, const char *email,
                             const char *password, const tc_auth_client *client);
 
 /**
- * Log in a user by id (no e-mail lookup) - for hosts without the users
- * module and for tests. Same rules as tc_auth_login().
+ * Log in a user by id (no login lookup) - for hosts whose users have no
+ * login e-mail, and for tests. Same rules as tc_auth_login().
  */
 TC_EXTERN int tc_auth_login_user(tc_auth_tokens *out, tc_ctx *ctx,
                                  const char *user_id, const char *password,
@@ -288,6 +351,11 @@ TC_EXTERN int tc_auth_logout(tc_ctx *ctx, const tc_principal *who);
  *  system. Emits auth.role_changed. Takes effect at the next refresh. */
 TC_EXTERN int tc_auth_set_roles(tc_ctx *ctx, const tc_principal *who,
                                 const char *user_id, uint32_t roles);
+
+/** The TC_ROLE_* bits user_id holds (0 when none) into *roles. who: that
+ *  user, support, admin or system. */
+TC_EXTERN int tc_auth_get_roles(uint32_t *roles, tc_ctx *ctx,
+                                const tc_principal *who, const char *user_id);
 
 /* ---- MFA (TOTP) --------------------------------------------------------- */
 
@@ -381,11 +449,14 @@ TC_EXTERN int tc_auth_oauth_register_client(
  * The user who authorizes client_id: issue an authorization code for
  * redirect_uri (exact match), scope (NULL: all of the client's) and a
  * PKCE S256 code_challenge (method "S256" only). out gets the code.
+ * response_type: "code", the only one this server issues (NULL means
+ * "code"); anything else is TC_EINVAL unsupported_response_type.
  */
 TC_EXTERN int tc_auth_oauth_authorize(
     char *out, size_t out_size, tc_ctx *ctx, const tc_principal *who,
-    const char *client_id, const char *redirect_uri, const char *scope,
-    const char *code_challenge, const char *code_challenge_method);
+    const char *response_type, const char *client_id, const char *redirect_uri,
+    const char *scope, const char *code_challenge,
+    const char *code_challenge_method);
 
 /** A token request (RFC 6749 section 4); unused fields NULL. */
 typedef struct tc_auth_oauth_request {
@@ -427,10 +498,12 @@ typedef struct tc_auth_introspection {
 
 /**
  * RFC 7662: what the token is, for a confidential client authenticating
- * with its secret (or client_id NULL for a trusted host). An invalid,
- * expired or revoked token gives TC_OK with active false.
+ * with its secret, or client_id NULL for a trusted host: who must then be
+ * a system principal (else TC_EUNAUTHENTICATED invalid_client). An
+ * invalid, expired or revoked token gives TC_OK with active false.
  */
 TC_EXTERN int tc_auth_oauth_introspect(tc_auth_introspection *out, tc_ctx *ctx,
+                                       const tc_principal *who,
                                        const char *client_id,
                                        const char *client_secret,
                                        const char *token);
@@ -438,10 +511,12 @@ TC_EXTERN int tc_auth_oauth_introspect(tc_auth_introspection *out, tc_ctx *ctx,
 /**
  * RFC 7009: revoke a refresh token (its whole session) or an access token
  * (its session, or the token itself when it has none). An unknown token
- * is TC_OK. client_id NULL: a trusted host; else the client must own the
- * token and authenticate (secret for confidential clients).
+ * is TC_OK. client_id NULL: a trusted host (who must be a system
+ * principal, else TC_EUNAUTHENTICATED invalid_client); else the client
+ * must own the token and authenticate (secret for confidential clients).
  */
-TC_EXTERN int tc_auth_oauth_revoke(tc_ctx *ctx, const char *client_id,
+TC_EXTERN int tc_auth_oauth_revoke(tc_ctx *ctx, const tc_principal *who,
+                                   const char *client_id,
                                    const char *client_secret,
                                    const char *token);
 

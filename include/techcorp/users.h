@@ -417,6 +417,19 @@ TC_EXTERN int tc_users_history(char *next, tc_ctx *ctx, const tc_principal *who,
  * hash, MFA secrets) are never exported and "not_included" says so. out
  * is the caller's (tc_buf_dispose()); on error it is left as it was.
  */
+/**
+ * The JSON forms of the records above, as exports and the JSON API show
+ * them, appended to out (the caller's): a user {"id","email","name",
+ * "locale","phone","status","email_verified","created_ms","updated_ms"}, an
+ * address (every field of tc_address), a history entry {"id","change_id",
+ * "at_ms","actor_kind","actor_id","action","field","old_value",
+ * "new_value","note"} (values null when absent). Pure functions:
+ * TC_ENOMEM when out cannot grow, TC_EINVAL for NULL arguments.
+ */
+TC_EXTERN int tc_users_user_json(tc_buf *out, const tc_user *u);
+TC_EXTERN int tc_users_address_json(tc_buf *out, const tc_address *a);
+TC_EXTERN int tc_users_change_json(tc_buf *out, const tc_user_change *c);
+
 TC_EXTERN int tc_users_export(tc_buf *out, tc_ctx *ctx, const tc_principal *who,
                               const char *user_id);
 

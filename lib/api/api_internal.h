@@ -202,6 +202,13 @@ cJSON *tc__json_add_array(tc_ctx *ctx, cJSON *obj, const char *name);
  * TC_ERROR when the text is not an object. */
 int tc__json_merge(tc_ctx *ctx, cJSON *obj, const char *text, size_t len);
 
+/* The JSON text a typed function wrote into b (rc: its result) as a member
+ * name of parent (name NULL: appended to the array parent). b is disposed
+ * of either way. rc, TC_ENOMEM or TC_ERROR (not JSON) with the message
+ * set. */
+int tc__json_attach(tc_ctx *ctx, cJSON *parent, const char *name, tc_buf *b,
+                    int rc);
+
 /* A tc_buf allocating through ctx's allocator. */
 static inline tc_buf tc__json_buf(tc_ctx *ctx) {
   tc_buf b = TC_BUF_INIT;

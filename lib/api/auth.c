@@ -1,11 +1,12 @@
 /*
- * lib/auth/api.c - the auth module's JSON API methods (auth.*), and the
- * resolution of bearer tokens into principals for the dispatcher. Every
- * handler calls the typed functions; no rule lives only here.
+ * lib/api/auth.c - the "auth.*" methods of the JSON API. Every handler
+ * calls the typed functions; no rule lives only here. Secrets that pass
+ * through (tokens, codes, TOTP secrets) are wiped on the way out.
  */
-#include "api_internal.h"
-#include "auth/auth_private.h" /* TODO(wall): public API only */
+#include <sodium.h>
 #include <stdio.h>
+
+#include "api_internal.h"
 
 /* The caller's address and agent, when the host gave them. */
 static tc_auth_client call_client(const tc__api_caller *from) {
@@ -54,35 +55,32 @@ static int done_tokens(tc_ctx *ctx, cJSON *resp, tc_auth_tokens *t, int rc) {
 }
 
 static const tc__field tokens_response[] = {
-    {"mfa_required", TC__F_BOOL, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "true: give the second factor to auth.mfa_verify"},
-    {"mfa_challenge", TC__F_STRING, 0, 0, 0, NULL, NULL,
-     "the challenge for auth.mfa_verify (MFA only)"},
-    {"mfa_expires_in", TC__F_INT, 0, 0, 0, NULL, NULL,
-     "seconds the challenge lives (MFA only)"},
-    {"access_token", TC__F_STRING, 0, 0, 0, NULL, NULL, "JWT access token"},
-    {"token_type", TC__F_STRING, 0, 0, 0, NULL, NULL, "\"Bearer\""},
-    {"expires_in", TC__F_INT, 0, 0, 0, NULL, NULL, "access token lifetime, s"},
-    {"refresh_token", TC__F_STRING, 0, 0, 0, NULL, NULL,
-     "opaque; spent by its first use"},
-    {"scope", TC__F_STRING, 0, 0, 0, NULL, NULL, "granted scopes"},
-    {"user_id", TC__F_STRING, 0, 0, 0, NULL, NULL, "who logged in"},
-    {"session_id", TC__F_STRING, 0, 0, 0, NULL, NULL, "the new session"},
-    {NULL},
+    API_BOOL("mfa_required", API_REQ,
+             "true: give the second factor to auth.mfa_verify"),
+    API_STR("mfa_challenge", API_OPT, 0, 0,
+            "the challenge for auth.mfa_verify (MFA only)"),
+    API_INT("mfa_expires_in", API_OPT, 0, 0,
+            "seconds the challenge lives (MFA only)"),
+    API_STR("access_token", API_OPT, 0, 0, "JWT access token"),
+    API_STR("token_type", API_OPT, 0, 0, "\"Bearer\""),
+    API_INT("expires_in", API_OPT, 0, 0, "access token lifetime, s"),
+    API_STR("refresh_token", API_OPT, 0, 0, "opaque; spent by its first use"),
+    API_STR("scope", API_OPT, 0, 0, "granted scopes"),
+    API_STR("user_id", API_OPT, 0, 0, "who logged in"),
+    API_STR("session_id", API_OPT, 0, 0, "the new session"),
+    API_END,
 };
 
 /* ---- login, MFA, refresh, logout ---- */
 
 static const tc__field login_request[] = {
-    {"email", TC__F_STRING, TC__F_REQUIRED, 1, 254, NULL, NULL, "e-mail"},
-    {"password", TC__F_STRING, TC__F_REQUIRED, 1, 4096, NULL, NULL, "password"},
-    {NULL},
+    API_STR("email", API_REQ, 1, 254, "e-mail"),
+    API_STR("password", API_REQ, 1, 4096, "password"),
+    API_END,
 };
 
-static int api_login(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                     cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+static int h_login(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
+                   cJSON *resp) {
   tc_auth_tokens t;
   tc_auth_client c = call_client(from);
   int rc = tc_auth_login(&t, ctx, tc__json_str(req, "email", ""),
@@ -91,17 +89,13 @@ static int api_login(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
 }
 
 static const tc__field mfa_verify_request[] = {
-    {"challenge", TC__F_STRING, TC__F_REQUIRED, 1, 63, NULL, NULL,
-     "mfa_challenge from auth.login"},
-    {"code", TC__F_STRING, TC__F_REQUIRED, 1, 32, NULL, NULL,
-     "TOTP code or a recovery code"},
-    {NULL},
+    API_STR("challenge", API_REQ, 1, 63, "mfa_challenge from auth.login"),
+    API_STR("code", API_REQ, 1, 32, "TOTP code or a recovery code"),
+    API_END,
 };
 
-static int api_mfa_verify(tc_ctx *ctx, const tc__api_caller *from,
-                          const cJSON *req, cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+static int h_mfa_verify(tc_ctx *ctx, const tc__api_caller *from,
+                        const cJSON *req, cJSON *resp) {
   tc_auth_tokens t;
   tc_auth_client c = call_client(from);
   int rc = tc_auth_mfa_verify(&t, ctx, tc__json_str(req, "challenge", ""),
@@ -110,15 +104,14 @@ static int api_mfa_verify(tc_ctx *ctx, const tc__api_caller *from,
 }
 
 static const tc__field refresh_request[] = {
-    {"refresh_token", TC__F_STRING, TC__F_REQUIRED, 1, 63, NULL, NULL,
-     "the refresh token (spent by this call)"},
-    {NULL},
+    API_STR("refresh_token", API_REQ, 1, 63,
+            "the refresh token (spent by this call)"),
+    API_END,
 };
 
-static int api_refresh(tc_ctx *ctx, const tc__api_caller *from,
-                       const cJSON *req, cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+static int h_refresh(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
+                     cJSON *resp) {
+  (void)from;
   tc_auth_tokens t;
   int rc =
       tc_auth_refresh(&t, ctx, tc__json_str(req, "refresh_token", ""), NULL);
@@ -126,12 +119,12 @@ static int api_refresh(tc_ctx *ctx, const tc__api_caller *from,
 }
 
 static const tc__field ok_response[] = {
-    {"ok", TC__F_BOOL, TC__F_REQUIRED, 0, 0, NULL, NULL, "true"},
-    {NULL},
+    API_BOOL("ok", API_REQ, "true"),
+    API_END,
 };
 
-static int api_logout(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                      cJSON *resp) {
+static int h_logout(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
+                    cJSON *resp) {
   const tc_principal *who = from->who;
   (void)req;
   int rc = tc_auth_logout(ctx, who);
@@ -141,33 +134,30 @@ static int api_logout(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
 /* ---- sessions ---- */
 
 static const tc__field list_sessions_request[] = {
-    {"user_id", TC__F_STRING, 0, 36, 36, NULL, NULL,
-     "whose sessions (default: the caller's)"},
-    {"cursor", TC__F_STRING, 0, 0, 36, NULL, NULL, "next_cursor of a page"},
-    {"limit", TC__F_INT, 0, 1, 100, NULL, NULL, "page size (default 20)"},
-    {NULL},
+    API_ID("user_id", API_OPT, "whose sessions (default: the caller's)"),
+    API_STR("cursor", API_OPT, 0, 36, "next_cursor of a page"),
+    API_INT("limit", API_OPT, 1, 100, "page size (default 20)"),
+    API_END,
 };
 
 static const tc__field session_fields[] = {
-    {"id", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL, "session id"},
-    {"client_id", TC__F_STRING, 0, 0, 0, NULL, NULL, "OAuth client, if any"},
-    {"ip", TC__F_STRING, 0, 0, 0, NULL, NULL, "address at login"},
-    {"user_agent", TC__F_STRING, 0, 0, 0, NULL, NULL, "agent at login"},
-    {"created_at", TC__F_INT, TC__F_REQUIRED, 0, 0, NULL, NULL, "ms"},
-    {"last_used_at", TC__F_INT, TC__F_REQUIRED, 0, 0, NULL, NULL, "ms"},
-    {"expires_at", TC__F_INT, TC__F_REQUIRED, 0, 0, NULL, NULL, "ms"},
-    {"current", TC__F_BOOL, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "the caller's own session"},
-    {NULL},
+    API_STR("id", API_REQ, 0, 0, "session id"),
+    API_STR("client_id", API_OPT, 0, 0, "OAuth client, if any"),
+    API_STR("ip", API_OPT, 0, 0, "address at login"),
+    API_STR("user_agent", API_OPT, 0, 0, "agent at login"),
+    API_INT("created_at", API_REQ, 0, 0, "ms"),
+    API_INT("last_used_at", API_REQ, 0, 0, "ms"),
+    API_INT("expires_at", API_REQ, 0, 0, "ms"),
+    API_BOOL("current", API_REQ, "the caller's own session"),
+    API_END,
 };
 static const tc__field session_item[] = {
-    {"session", TC__F_OBJECT, 0, 0, 0, session_fields, NULL, "a session"},
+    API_OBJ("session", API_OPT, session_fields, "a session"),
 };
 static const tc__field list_sessions_response[] = {
-    {"sessions", TC__F_ARRAY, TC__F_REQUIRED, 0, 0, NULL, session_item,
-     "newest first"},
-    {"next_cursor", TC__F_STRING, 0, 0, 0, NULL, NULL, "absent at the end"},
-    {NULL},
+    API_ARR("sessions", API_REQ, 0, 0, session_item, "newest first"),
+    API_STR("next_cursor", API_OPT, 0, 0, "absent at the end"),
+    API_END,
 };
 
 typedef struct {
@@ -181,7 +171,7 @@ static int session_to_json(const tc_auth_session *s, void *payload) {
   cJSON *o = cJSON_CreateObject();
   if (!o || !cJSON_AddItemToArray(l->arr, o)) {
     cJSON_Delete(o);
-    l->rc = tc__seterr(l->ctx, TC_ENOMEM, NULL, "out of memory");
+    l->rc = tc__oom(l->ctx);
     return 1;
   }
   tc_ctx *ctx = l->ctx;
@@ -200,8 +190,8 @@ static int session_to_json(const tc_auth_session *s, void *payload) {
   return 0;
 }
 
-static int api_list_sessions(tc_ctx *ctx, const tc__api_caller *from,
-                             const cJSON *req, cJSON *resp) {
+static int h_list_sessions(tc_ctx *ctx, const tc__api_caller *from,
+                           const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   list_out l = {ctx, tc__json_add_array(ctx, resp, "sessions"), TC_OK};
   if (!l.arr) return TC_ENOMEM;
@@ -216,13 +206,12 @@ static int api_list_sessions(tc_ctx *ctx, const tc__api_caller *from,
 }
 
 static const tc__field revoke_session_request[] = {
-    {"session_id", TC__F_STRING, TC__F_REQUIRED, 36, 36, NULL, NULL,
-     "the session to end"},
-    {NULL},
+    API_ID("session_id", API_REQ, "the session to end"),
+    API_END,
 };
 
-static int api_revoke_session(tc_ctx *ctx, const tc__api_caller *from,
-                              const cJSON *req, cJSON *resp) {
+static int h_revoke_session(tc_ctx *ctx, const tc__api_caller *from,
+                            const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   int rc =
       tc_auth_session_revoke(ctx, who, tc__json_str(req, "session_id", ""));
@@ -230,18 +219,16 @@ static int api_revoke_session(tc_ctx *ctx, const tc__api_caller *from,
 }
 
 static const tc__field user_only_request[] = {
-    {"user_id", TC__F_STRING, 0, 36, 36, NULL, NULL,
-     "whose (default: the caller)"},
-    {NULL},
+    API_ID("user_id", API_OPT, "whose (default: the caller)"),
+    API_END,
 };
 static const tc__field revoked_response[] = {
-    {"revoked", TC__F_INT, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "how many sessions ended"},
-    {NULL},
+    API_INT("revoked", API_REQ, 0, 0, "how many sessions ended"),
+    API_END,
 };
 
-static int api_revoke_all(tc_ctx *ctx, const tc__api_caller *from,
-                          const cJSON *req, cJSON *resp) {
+static int h_revoke_all_sessions(tc_ctx *ctx, const tc__api_caller *from,
+                                 const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   int64_t n = 0;
   int rc = tc_auth_sessions_revoke_all(ctx, who, target_user(who, req), &n);
@@ -251,22 +238,20 @@ static int api_revoke_all(tc_ctx *ctx, const tc__api_caller *from,
 /* ---- tokens ---- */
 
 static const tc__field verify_request[] = {
-    {"token", TC__F_STRING, TC__F_REQUIRED, 1, 8192, NULL, NULL,
-     "an access token"},
-    {NULL},
+    API_STR("token", API_REQ, 1, 8192, "an access token"),
+    API_END,
 };
 static const tc__field verify_response[] = {
-    {"active", TC__F_BOOL, TC__F_REQUIRED, 0, 0, NULL, NULL, "true"},
-    {"user_id", TC__F_STRING, 0, 0, 0, NULL, NULL, "the user (sub)"},
-    {"session_id", TC__F_STRING, 0, 0, 0, NULL, NULL, "sid"},
-    {"client_id", TC__F_STRING, 0, 0, 0, NULL, NULL, "OAuth client"},
-    {"roles", TC__F_ARRAY, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "customer, support, admin"},
-    {"scope", TC__F_STRING, 0, 0, 0, NULL, NULL, "scopes"},
-    {"exp", TC__F_INT, TC__F_REQUIRED, 0, 0, NULL, NULL, "expiry, s"},
-    {"iat", TC__F_INT, TC__F_REQUIRED, 0, 0, NULL, NULL, "issued, s"},
-    {"kid", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL, "signing key"},
-    {NULL},
+    API_BOOL("active", API_REQ, "true"),
+    API_STR("user_id", API_OPT, 0, 0, "the user (sub)"),
+    API_STR("session_id", API_OPT, 0, 0, "sid"),
+    API_STR("client_id", API_OPT, 0, 0, "OAuth client"),
+    API_ARR("roles", API_REQ, 0, 0, NULL, "customer, support, admin"),
+    API_STR("scope", API_OPT, 0, 0, "scopes"),
+    API_INT("exp", API_REQ, 0, 0, "expiry, s"),
+    API_INT("iat", API_REQ, 0, 0, "issued, s"),
+    API_STR("kid", API_REQ, 0, 0, "signing key"),
+    API_END,
 };
 
 static int add_roles(tc_ctx *ctx, cJSON *resp, uint32_t roles) {
@@ -279,16 +264,15 @@ static int add_roles(tc_ctx *ctx, cJSON *resp, uint32_t roles) {
     cJSON *s = cJSON_CreateString(names[i]);
     if (!s || !cJSON_AddItemToArray(a, s)) {
       cJSON_Delete(s);
-      return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+      return tc__oom(ctx);
     }
   }
   return TC_OK;
 }
 
-static int api_verify_token(tc_ctx *ctx, const tc__api_caller *from,
-                            const cJSON *req, cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+static int h_verify_token(tc_ctx *ctx, const tc__api_caller *from,
+                          const cJSON *req, cJSON *resp) {
+  (void)from;
   tc_principal p;
   tc_auth_claims c;
   int rc = tc_auth_verify_token(&p, &c, ctx, tc__json_str(req, "token", ""));
@@ -312,17 +296,16 @@ static int api_verify_token(tc_ctx *ctx, const tc__api_caller *from,
 /* ---- password ---- */
 
 static const tc__field change_password_request[] = {
-    {"user_id", TC__F_STRING, 0, 36, 36, NULL, NULL,
-     "whose (default: the caller)"},
-    {"current_password", TC__F_STRING, 0, 1, 4096, NULL, NULL,
-     "required when changing one's own"},
-    {"new_password", TC__F_STRING, TC__F_REQUIRED, 1, 4096, NULL, NULL,
-     "8 or more characters, not a common password"},
-    {NULL},
+    API_ID("user_id", API_OPT, "whose (default: the caller)"),
+    API_STR("current_password", API_OPT, 1, 4096,
+            "required when changing one's own"),
+    API_STR("new_password", API_REQ, 1, 4096,
+            "8 or more characters, not a common password"),
+    API_END,
 };
 
-static int api_change_password(tc_ctx *ctx, const tc__api_caller *from,
-                               const cJSON *req, cJSON *resp) {
+static int h_change_password(tc_ctx *ctx, const tc__api_caller *from,
+                             const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   int rc = tc_auth_change_password(ctx, who, target_user(who, req),
                                    tc__json_str(req, "current_password", NULL),
@@ -333,18 +316,16 @@ static int api_change_password(tc_ctx *ctx, const tc__api_caller *from,
 /* ---- MFA ---- */
 
 static const tc__field enroll_response[] = {
-    {"secret", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL, "base32"},
-    {"otpauth_uri", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "for a QR code"},
-    {"algorithm", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "SHA1, SHA256 or SHA512"},
-    {"digits", TC__F_INT, TC__F_REQUIRED, 0, 0, NULL, NULL, "6"},
-    {"period", TC__F_INT, TC__F_REQUIRED, 0, 0, NULL, NULL, "30"},
-    {NULL},
+    API_STR("secret", API_REQ, 0, 0, "base32"),
+    API_STR("otpauth_uri", API_REQ, 0, 0, "for a QR code"),
+    API_STR("algorithm", API_REQ, 0, 0, "SHA1, SHA256 or SHA512"),
+    API_INT("digits", API_REQ, 0, 0, "6"),
+    API_INT("period", API_REQ, 0, 0, "30"),
+    API_END,
 };
 
-static int api_mfa_enroll(tc_ctx *ctx, const tc__api_caller *from,
-                          const cJSON *req, cJSON *resp) {
+static int h_mfa_enroll(tc_ctx *ctx, const tc__api_caller *from,
+                        const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   tc_auth_mfa_enrolment e;
   int rc = tc_auth_mfa_enroll(&e, ctx, who, target_user(who, req));
@@ -361,23 +342,21 @@ static int api_mfa_enroll(tc_ctx *ctx, const tc__api_caller *from,
 }
 
 static const tc__field confirm_request[] = {
-    {"user_id", TC__F_STRING, 0, 36, 36, NULL, NULL,
-     "whose (default: the caller)"},
-    {"code", TC__F_STRING, TC__F_REQUIRED, 6, 8, NULL, NULL,
-     "current code from the app"},
-    {NULL},
+    API_ID("user_id", API_OPT, "whose (default: the caller)"),
+    API_STR("code", API_REQ, 6, 8, "current code from the app"),
+    API_END,
 };
 static const tc__field code_item[] = {
-    {"code", TC__F_STRING, 0, 0, 0, NULL, NULL, "xxxxx-xxxxx"},
+    API_STR("code", API_OPT, 0, 0, "xxxxx-xxxxx"),
 };
 static const tc__field confirm_response[] = {
-    {"recovery_codes", TC__F_ARRAY, TC__F_REQUIRED, 0, 0, NULL, code_item,
-     "single-use codes, shown once"},
-    {NULL},
+    API_ARR("recovery_codes", API_REQ, 0, 0, code_item,
+            "single-use codes, shown once"),
+    API_END,
 };
 
-static int api_mfa_confirm(tc_ctx *ctx, const tc__api_caller *from,
-                           const cJSON *req, cJSON *resp) {
+static int h_mfa_confirm(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   tc_auth_recovery_codes codes;
   int rc = tc_auth_mfa_confirm(&codes, ctx, who, target_user(who, req),
@@ -388,7 +367,7 @@ static int api_mfa_confirm(tc_ctx *ctx, const tc__api_caller *from,
     cJSON *s = cJSON_CreateString(codes.codes[i]);
     if (!s || !cJSON_AddItemToArray(a, s)) {
       cJSON_Delete(s);
-      rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+      rc = tc__oom(ctx);
     }
   }
   sodium_memzero(&codes, sizeof(codes));
@@ -396,17 +375,16 @@ static int api_mfa_confirm(tc_ctx *ctx, const tc__api_caller *from,
 }
 
 static const tc__field disable_request[] = {
-    {"user_id", TC__F_STRING, 0, 36, 36, NULL, NULL,
-     "whose (default: the caller)"},
-    {"password", TC__F_STRING, 0, 1, 4096, NULL, NULL,
-     "the account password (required for one's own)"},
-    {"code", TC__F_STRING, 0, 1, 32, NULL, NULL,
-     "a current code or a recovery code (required for one's own)"},
-    {NULL},
+    API_ID("user_id", API_OPT, "whose (default: the caller)"),
+    API_STR("password", API_OPT, 1, 4096,
+            "the account password (required for one's own)"),
+    API_STR("code", API_OPT, 1, 32,
+            "a current code or a recovery code (required for one's own)"),
+    API_END,
 };
 
-static int api_mfa_disable(tc_ctx *ctx, const tc__api_caller *from,
-                           const cJSON *req, cJSON *resp) {
+static int h_mfa_disable(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   int rc = tc_auth_mfa_disable(ctx, who, target_user(who, req),
                                tc__json_str(req, "password", NULL),
@@ -417,17 +395,16 @@ static int api_mfa_disable(tc_ctx *ctx, const tc__api_caller *from,
 /* ---- roles ---- */
 
 static const tc__field role_item[] = {
-    {"role", TC__F_STRING, 0, 1, 16, NULL, NULL, "customer, support, admin"},
+    API_STR("role", API_OPT, 1, 16, "customer, support, admin"),
 };
 static const tc__field set_roles_request[] = {
-    {"user_id", TC__F_STRING, TC__F_REQUIRED, 36, 36, NULL, NULL, "whose"},
-    {"roles", TC__F_ARRAY, TC__F_REQUIRED, 0, 3, NULL, role_item,
-     "the complete new set"},
-    {NULL},
+    API_ID("user_id", API_REQ, "whose"),
+    API_ARR("roles", API_REQ, 0, 3, role_item, "the complete new set"),
+    API_END,
 };
 
-static int api_set_roles(tc_ctx *ctx, const tc__api_caller *from,
-                         const cJSON *req, cJSON *resp) {
+static int h_set_roles(tc_ctx *ctx, const tc__api_caller *from,
+                       const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   const cJSON *a = cJSON_GetObjectItemCaseSensitive(req, "roles");
   uint32_t roles = 0;
@@ -453,28 +430,24 @@ static int api_set_roles(tc_ctx *ctx, const tc__api_caller *from,
 /* ---- OAuth ---- */
 
 static const tc__field uri_item[] = {
-    {"uri", TC__F_STRING, 0, 1, 512, NULL, NULL, "absolute redirect URI"},
+    API_STR("uri", API_OPT, 1, 512, "absolute redirect URI"),
 };
 static const tc__field register_request[] = {
-    {"name", TC__F_STRING, TC__F_REQUIRED, 1, 128, NULL, NULL,
-     "shown to users"},
-    {"confidential", TC__F_BOOL, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "true: gets a secret (server-side apps)"},
-    {"redirect_uris", TC__F_ARRAY, 0, 0, 10, NULL, uri_item,
-     "exact redirect URIs"},
-    {"scopes", TC__F_STRING, 0, 0, 255, NULL, NULL,
-     "space-separated scopes it may ask for"},
-    {NULL},
+    API_STR("name", API_REQ, 1, 128, "shown to users"),
+    API_BOOL("confidential", API_REQ, "true: gets a secret (server-side apps)"),
+    API_ARR("redirect_uris", API_OPT, 0, 10, uri_item, "exact redirect URIs"),
+    API_STR("scopes", API_OPT, 0, 255, "space-separated scopes it may ask for"),
+    API_END,
 };
 static const tc__field register_response[] = {
-    {"client_id", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL, "id"},
-    {"client_secret", TC__F_STRING, 0, 0, 0, NULL, NULL,
-     "confidential clients only; shown once"},
-    {NULL},
+    API_STR("client_id", API_REQ, 0, 0, "id"),
+    API_STR("client_secret", API_OPT, 0, 0,
+            "confidential clients only; shown once"),
+    API_END,
 };
 
-static int api_register_client(tc_ctx *ctx, const tc__api_caller *from,
-                               const cJSON *req, cJSON *resp) {
+static int h_oauth_register_client(tc_ctx *ctx, const tc__api_caller *from,
+                                   const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
   const char *uris[10];
   size_t n = 0;
@@ -496,37 +469,28 @@ static int api_register_client(tc_ctx *ctx, const tc__api_caller *from,
 }
 
 static const tc__field authorize_request[] = {
-    {"response_type", TC__F_STRING, TC__F_REQUIRED, 1, 16, NULL, NULL,
-     "\"code\""},
-    {"client_id", TC__F_STRING, TC__F_REQUIRED, 1, 63, NULL, NULL, "client"},
-    {"redirect_uri", TC__F_STRING, TC__F_REQUIRED, 1, 512, NULL, NULL,
-     "exactly as registered"},
-    {"scope", TC__F_STRING, 0, 0, 255, NULL, NULL, "default: all allowed"},
-    {"code_challenge", TC__F_STRING, TC__F_REQUIRED, 43, 43, NULL, NULL,
-     "PKCE S256 challenge"},
-    {"code_challenge_method", TC__F_STRING, TC__F_REQUIRED, 1, 16, NULL, NULL,
-     "\"S256\""},
-    {NULL},
+    API_STR("response_type", API_REQ, 1, 16, "\"code\""),
+    API_STR("client_id", API_REQ, 1, 63, "client"),
+    API_STR("redirect_uri", API_REQ, 1, 512, "exactly as registered"),
+    API_STR("scope", API_OPT, 0, 255, "default: all allowed"),
+    API_STR("code_challenge", API_REQ, 43, 43, "PKCE S256 challenge"),
+    API_STR("code_challenge_method", API_REQ, 1, 16, "\"S256\""),
+    API_END,
 };
 static const tc__field authorize_response[] = {
-    {"code", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "authorization code, single use"},
-    {"redirect_uri", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "where to send it"},
-    {NULL},
+    API_STR("code", API_REQ, 0, 0, "authorization code, single use"),
+    API_STR("redirect_uri", API_REQ, 0, 0, "where to send it"),
+    API_END,
 };
 
-static int api_authorize(tc_ctx *ctx, const tc__api_caller *from,
-                         const cJSON *req, cJSON *resp) {
+static int h_oauth_authorize(tc_ctx *ctx, const tc__api_caller *from,
+                             const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  if (strcmp(tc__json_str(req, "response_type", ""), "code"))
-    return tc__auth_oauth_err(ctx, TC_EINVAL, "unsupported_response_type",
-                              "response_type", "response_type must be code");
   char code[TC_AUTH_OPAQUE_MAX];
   int rc = tc_auth_oauth_authorize(
-      code, sizeof(code), ctx, who, tc__json_str(req, "client_id", ""),
-      tc__json_str(req, "redirect_uri", ""), tc__json_str(req, "scope", NULL),
-      tc__json_str(req, "code_challenge", ""),
+      code, sizeof(code), ctx, who, tc__json_str(req, "response_type", ""),
+      tc__json_str(req, "client_id", ""), tc__json_str(req, "redirect_uri", ""),
+      tc__json_str(req, "scope", NULL), tc__json_str(req, "code_challenge", ""),
       tc__json_str(req, "code_challenge_method", ""));
   if (rc == TC_OK) rc = tc__json_add_str(ctx, resp, "code", code);
   if (rc == TC_OK)
@@ -537,25 +501,23 @@ static int api_authorize(tc_ctx *ctx, const tc__api_caller *from,
 }
 
 static const tc__field token_request[] = {
-    {"grant_type", TC__F_STRING, TC__F_REQUIRED, 1, 64, NULL, NULL,
-     "authorization_code, client_credentials or refresh_token"},
-    {"client_id", TC__F_STRING, 0, 1, 63, NULL, NULL, "the client"},
-    {"client_secret", TC__F_STRING, 0, 1, 63, NULL, NULL,
-     "confidential clients"},
-    {"code", TC__F_STRING, 0, 1, 63, NULL, NULL, "authorization_code"},
-    {"redirect_uri", TC__F_STRING, 0, 1, 512, NULL, NULL,
-     "authorization_code: as in the authorization request"},
-    {"code_verifier", TC__F_STRING, 0, 43, 128, NULL, NULL,
-     "authorization_code: the PKCE verifier"},
-    {"refresh_token", TC__F_STRING, 0, 1, 63, NULL, NULL, "refresh_token"},
-    {"scope", TC__F_STRING, 0, 0, 255, NULL, NULL, "client_credentials"},
-    {NULL},
+    API_STR("grant_type", API_REQ, 1, 64,
+            "authorization_code, client_credentials or refresh_token"),
+    API_STR("client_id", API_OPT, 1, 63, "the client"),
+    API_STR("client_secret", API_OPT, 1, 63, "confidential clients"),
+    API_STR("code", API_OPT, 1, 63, "authorization_code"),
+    API_STR("redirect_uri", API_OPT, 1, 512,
+            "authorization_code: as in the authorization request"),
+    API_STR("code_verifier", API_OPT, 43, 128,
+            "authorization_code: the PKCE verifier"),
+    API_STR("refresh_token", API_OPT, 1, 63, "refresh_token"),
+    API_STR("scope", API_OPT, 0, 255, "client_credentials"),
+    API_END,
 };
 
-static int api_token(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                     cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+static int h_oauth_token(tc_ctx *ctx, const tc__api_caller *from,
+                         const cJSON *req, cJSON *resp) {
+  (void)from;
   tc_auth_oauth_request r = {tc__json_str(req, "grant_type", NULL),
                              tc__json_str(req, "client_id", NULL),
                              tc__json_str(req, "client_secret", NULL),
@@ -570,45 +532,31 @@ static int api_token(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
 }
 
 static const tc__field client_token_request[] = {
-    {"client_id", TC__F_STRING, 0, 1, 63, NULL, NULL,
-     "the asking client (absent: a system caller)"},
-    {"client_secret", TC__F_STRING, 0, 1, 63, NULL, NULL, "its secret"},
-    {"token", TC__F_STRING, TC__F_REQUIRED, 1, 8192, NULL, NULL,
-     "access or refresh token"},
-    {"token_type_hint", TC__F_STRING, 0, 0, 32, NULL, NULL, "ignored"},
-    {NULL},
+    API_STR("client_id", API_OPT, 1, 63,
+            "the asking client (absent: a system caller)"),
+    API_STR("client_secret", API_OPT, 1, 63, "its secret"),
+    API_STR("token", API_REQ, 1, 8192, "access or refresh token"),
+    API_STR("token_type_hint", API_OPT, 0, 32, "ignored"),
+    API_END,
 };
 static const tc__field introspect_response[] = {
-    {"active", TC__F_BOOL, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "false for anything not currently valid"},
-    {"token_type", TC__F_STRING, 0, 0, 0, NULL, NULL,
-     "access_token or refresh_token"},
-    {"scope", TC__F_STRING, 0, 0, 0, NULL, NULL, "scopes"},
-    {"client_id", TC__F_STRING, 0, 0, 0, NULL, NULL, "client"},
-    {"sub", TC__F_STRING, 0, 0, 0, NULL, NULL, "user or client"},
-    {"exp", TC__F_INT, 0, 0, 0, NULL, NULL, "s"},
-    {"iat", TC__F_INT, 0, 0, 0, NULL, NULL, "s"},
-    {NULL},
+    API_BOOL("active", API_REQ, "false for anything not currently valid"),
+    API_STR("token_type", API_OPT, 0, 0, "access_token or refresh_token"),
+    API_STR("scope", API_OPT, 0, 0, "scopes"),
+    API_STR("client_id", API_OPT, 0, 0, "client"),
+    API_STR("sub", API_OPT, 0, 0, "user or client"),
+    API_INT("exp", API_OPT, 0, 0, "s"),
+    API_INT("iat", API_OPT, 0, 0, "s"),
+    API_END,
 };
 
-/* Without client credentials only a system caller may ask. */
-static int client_or_system(tc_ctx *ctx, const tc_principal *who,
-                            const cJSON *req) {
-  if (tc__json_str(req, "client_id", NULL) || who->kind == TC_PRINCIPAL_SYSTEM)
-    return TC_OK;
-  return tc__auth_oauth_err(ctx, TC_EUNAUTHENTICATED, "invalid_client",
-                            "client_id", "client_id is required");
-}
-
-static int api_introspect(tc_ctx *ctx, const tc__api_caller *from,
-                          const cJSON *req, cJSON *resp) {
+static int h_oauth_introspect(tc_ctx *ctx, const tc__api_caller *from,
+                              const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  int rc = client_or_system(ctx, who, req);
-  if (rc) return rc;
   tc_auth_introspection in;
-  rc = tc_auth_oauth_introspect(&in, ctx, tc__json_str(req, "client_id", NULL),
-                                tc__json_str(req, "client_secret", NULL),
-                                tc__json_str(req, "token", ""));
+  int rc = tc_auth_oauth_introspect(
+      &in, ctx, who, tc__json_str(req, "client_id", NULL),
+      tc__json_str(req, "client_secret", NULL), tc__json_str(req, "token", ""));
   if (rc || (rc = tc__json_add_bool(ctx, resp, "active", in.active)) ||
       !in.active)
     return rc;
@@ -622,35 +570,31 @@ static int api_introspect(tc_ctx *ctx, const tc__api_caller *from,
   return TC_OK;
 }
 
-static int api_revoke(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                      cJSON *resp) {
+static int h_oauth_revoke(tc_ctx *ctx, const tc__api_caller *from,
+                          const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  int rc = client_or_system(ctx, who, req);
-  if (rc == TC_OK)
-    rc = tc_auth_oauth_revoke(ctx, tc__json_str(req, "client_id", NULL),
-                              tc__json_str(req, "client_secret", NULL),
-                              tc__json_str(req, "token", ""));
+  int rc = tc_auth_oauth_revoke(ctx, who, tc__json_str(req, "client_id", NULL),
+                                tc__json_str(req, "client_secret", NULL),
+                                tc__json_str(req, "token", ""));
   return rc ? rc : tc__json_add_bool(ctx, resp, "ok", true);
 }
 
 /* ---- cleanup ---- */
 
 static const tc__field sweep_request[] = {
-    {"limit", TC__F_INT, 0, 1, 100000, NULL, NULL,
-     "most rows deleted by this call (default 1000)"},
-    {NULL},
+    API_INT("limit", API_OPT, 1, 100000,
+            "most rows deleted by this call (default 1000)"),
+    API_END,
 };
 static const tc__field sweep_response[] = {
-    {"removed", TC__F_INT, TC__F_REQUIRED, 0, 0, NULL, NULL, "rows deleted"},
-    {"more", TC__F_BOOL, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "the limit was reached: call again"},
-    {NULL},
+    API_INT("removed", API_REQ, 0, 0, "rows deleted"),
+    API_BOOL("more", API_REQ, "the limit was reached: call again"),
+    API_END,
 };
 
-static int api_sweep(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
-                     cJSON *resp) {
-  const tc_principal *who = from->who;
-  (void)who;
+static int h_sweep(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
+                   cJSON *resp) {
+  (void)from;
   size_t limit = (size_t)tc__json_int(req, "limit", 1000), removed = 0;
   int rc = tc_auth_sweep(ctx, 0, limit, &removed);
   if (rc == TC_OK)
@@ -660,45 +604,54 @@ static int api_sweep(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
 }
 
 static const tc__api_method methods[] = {
-    {"auth.login", "Log in with e-mail and password", TC__ACCESS_PUBLIC,
-     login_request, tokens_response, api_login},
-    {"auth.mfa_verify", "Give the second factor of a login", TC__ACCESS_PUBLIC,
-     mfa_verify_request, tokens_response, api_mfa_verify},
-    {"auth.refresh", "Trade a refresh token for new tokens", TC__ACCESS_PUBLIC,
-     refresh_request, tokens_response, api_refresh},
-    {"auth.logout", "End the caller's session", TC__ACCESS_USER, NULL,
-     ok_response, api_logout},
-    {"auth.list_sessions", "List live sessions of a user", TC__ACCESS_USER,
-     list_sessions_request, list_sessions_response, api_list_sessions},
-    {"auth.revoke_session", "End one session", TC__ACCESS_USER,
-     revoke_session_request, ok_response, api_revoke_session},
-    {"auth.revoke_all_sessions", "End every session of a user", TC__ACCESS_USER,
-     user_only_request, revoked_response, api_revoke_all},
-    {"auth.verify_token", "Check an access token and say whose it is",
-     TC__ACCESS_PUBLIC, verify_request, verify_response, api_verify_token},
-    {"auth.change_password", "Change a password", TC__ACCESS_USER,
-     change_password_request, ok_response, api_change_password},
-    {"auth.mfa_enroll", "Start TOTP enrolment", TC__ACCESS_USER,
-     user_only_request, enroll_response, api_mfa_enroll},
-    {"auth.mfa_confirm", "Confirm TOTP enrolment with a code", TC__ACCESS_USER,
-     confirm_request, confirm_response, api_mfa_confirm},
-    {"auth.mfa_disable", "Turn TOTP off (re-authenticating)", TC__ACCESS_USER,
-     disable_request, ok_response, api_mfa_disable},
-    {"auth.set_roles", "Set the roles of a user", TC__ACCESS_ADMIN,
-     set_roles_request, NULL, api_set_roles},
-    {"auth.oauth_register_client", "Register an OAuth client", TC__ACCESS_ADMIN,
-     register_request, register_response, api_register_client},
-    {"auth.oauth_authorize", "Authorize a client: issue a code (PKCE S256)",
-     TC__ACCESS_USER, authorize_request, authorize_response, api_authorize},
-    {"auth.oauth_token", "OAuth token endpoint", TC__ACCESS_PUBLIC,
-     token_request, tokens_response, api_token},
-    {"auth.oauth_introspect", "RFC 7662 token introspection", TC__ACCESS_PUBLIC,
-     client_token_request, introspect_response, api_introspect},
-    {"auth.oauth_revoke", "RFC 7009 token revocation", TC__ACCESS_PUBLIC,
-     client_token_request, ok_response, api_revoke},
-    {"auth.sweep", "Delete expired tokens, codes, challenges and old sessions",
-     TC__ACCESS_SYSTEM, sweep_request, sweep_response, api_sweep},
+    API_METHOD("auth.login", "Log in with e-mail and password",
+               TC__ACCESS_PUBLIC, login_request, tokens_response, h_login),
+    API_METHOD("auth.mfa_verify", "Give the second factor of a login",
+               TC__ACCESS_PUBLIC, mfa_verify_request, tokens_response,
+               h_mfa_verify),
+    API_METHOD("auth.refresh", "Trade a refresh token for new tokens",
+               TC__ACCESS_PUBLIC, refresh_request, tokens_response, h_refresh),
+    API_METHOD("auth.logout", "End the caller's session", TC__ACCESS_USER, NULL,
+               ok_response, h_logout),
+    API_METHOD("auth.list_sessions", "List live sessions of a user",
+               TC__ACCESS_USER, list_sessions_request, list_sessions_response,
+               h_list_sessions),
+    API_METHOD("auth.revoke_session", "End one session", TC__ACCESS_USER,
+               revoke_session_request, ok_response, h_revoke_session),
+    API_METHOD("auth.revoke_all_sessions", "End every session of a user",
+               TC__ACCESS_USER, user_only_request, revoked_response,
+               h_revoke_all_sessions),
+    API_METHOD("auth.verify_token", "Check an access token and say whose it is",
+               TC__ACCESS_PUBLIC, verify_request, verify_response,
+               h_verify_token),
+    API_METHOD("auth.change_password", "Change a password", TC__ACCESS_USER,
+               change_password_request, ok_response, h_change_password),
+    API_METHOD("auth.mfa_enroll", "Start TOTP enrolment", TC__ACCESS_USER,
+               user_only_request, enroll_response, h_mfa_enroll),
+    API_METHOD("auth.mfa_confirm", "Confirm TOTP enrolment with a code",
+               TC__ACCESS_USER, confirm_request, confirm_response,
+               h_mfa_confirm),
+    API_METHOD("auth.mfa_disable", "Turn TOTP off (re-authenticating)",
+               TC__ACCESS_USER, disable_request, ok_response, h_mfa_disable),
+    API_METHOD("auth.set_roles", "Set the roles of a user", TC__ACCESS_ADMIN,
+               set_roles_request, NULL, h_set_roles),
+    API_METHOD("auth.oauth_register_client", "Register an OAuth client",
+               TC__ACCESS_ADMIN, register_request, register_response,
+               h_oauth_register_client),
+    API_METHOD("auth.oauth_authorize",
+               "Authorize a client: issue a code (PKCE S256)", TC__ACCESS_USER,
+               authorize_request, authorize_response, h_oauth_authorize),
+    API_METHOD("auth.oauth_token", "OAuth token endpoint", TC__ACCESS_PUBLIC,
+               token_request, tokens_response, h_oauth_token),
+    API_METHOD("auth.oauth_introspect", "RFC 7662 token introspection",
+               TC__ACCESS_PUBLIC, client_token_request, introspect_response,
+               h_oauth_introspect),
+    API_METHOD("auth.oauth_revoke", "RFC 7009 token revocation",
+               TC__ACCESS_PUBLIC, client_token_request, ok_response,
+               h_oauth_revoke),
+    API_METHOD("auth.sweep",
+               "Delete expired tokens, codes, challenges and old sessions",
+               TC__ACCESS_SYSTEM, sweep_request, sweep_response, h_sweep),
 };
 
-const tc__api_module tc__api_auth = {"auth", methods,
-                                     sizeof(methods) / sizeof(methods[0])};
+API_MODULE(tc__api_auth, "auth", methods);

@@ -117,3 +117,18 @@ int tc__json_merge(tc_ctx *ctx, cJSON *obj, const char *text, size_t len) {
   cJSON_Delete(src);
   return rc;
 }
+
+int tc__json_attach(tc_ctx *ctx, cJSON *parent, const char *name, tc_buf *b,
+                    int rc) {
+  cJSON *item = rc ? NULL : cJSON_ParseWithLength(b->ptr, b->size);
+  tc_buf_dispose(b);
+  if (rc) return rc == TC_ENOMEM && !tc_errmsg(ctx)[0] ? tc__oom(ctx) : rc;
+  if (!item) return tc__oom(ctx);
+  bool ok = name ? cJSON_AddItemToObject(parent, name, item)
+                 : cJSON_AddItemToArray(parent, item);
+  if (!ok) {
+    cJSON_Delete(item);
+    return tc__oom(ctx);
+  }
+  return TC_OK;
+}

@@ -16,13 +16,12 @@
  * ---------------------------------------------------------- */
 
 static const tc__field version_response[] = {
-    {"version", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "library version, \"major.minor.patch\""},
-    {"version_number", TC__F_INT, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "major * 10000 + minor * 100 + patch"},
-    {"abi", TC__F_INT, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "ABI number, as in the soname libtechcorp.so.<abi>"},
-    {NULL},
+    API_STR("version", API_REQ, 0, 0, "library version, \"major.minor.patch\""),
+    API_INT("version_number", API_REQ, 0, 0,
+            "major * 10000 + minor * 100 + patch"),
+    API_INT("abi", API_REQ, 0, 0,
+            "ABI number, as in the soname libtechcorp.so.<abi>"),
+    API_END,
 };
 
 static int h_version(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
@@ -40,19 +39,19 @@ static int h_version(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
  * ------------------------------------------------------------- */
 
 static const tc__field health_response[] = {
-    {"status", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "\"ok\" when every part answered, else \"degraded\""},
-    {"store", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "\"ok\" or \"error\": the store ran SELECT 1"},
-    {"store_error", TC__F_STRING, 0, 0, 0, NULL, NULL,
-     "why the store failed (only when store is \"error\")"},
-    {"cache", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "\"ok\" or \"error\": the cache stored and returned a probe key"},
-    {"cache_error", TC__F_STRING, 0, 0, 0, NULL, NULL,
-     "why the cache failed (only when cache is \"error\")"},
-    {"time_ms", TC__F_INT, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "the library clock, milliseconds since the Unix epoch"},
-    {NULL},
+    API_STR("status", API_REQ, 0, 0,
+            "\"ok\" when every part answered, else \"degraded\""),
+    API_STR("store", API_REQ, 0, 0,
+            "\"ok\" or \"error\": the store ran SELECT 1"),
+    API_STR("store_error", API_OPT, 0, 0,
+            "why the store failed (only when store is \"error\")"),
+    API_STR("cache", API_REQ, 0, 0,
+            "\"ok\" or \"error\": the cache stored and returned a probe key"),
+    API_STR("cache_error", API_OPT, 0, 0,
+            "why the cache failed (only when cache is \"error\")"),
+    API_INT("time_ms", API_REQ, 0, 0,
+            "the library clock, milliseconds since the Unix epoch"),
+    API_END,
 };
 
 static int add_part(tc_ctx *ctx, cJSON *resp, const char *name, int ok,
@@ -86,60 +85,56 @@ static int h_health(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
  * same shape; the table does not point at itself, so describing
  * system.methods terminates. */
 static const tc__field field_description[] = {
-    {"name", TC__F_STRING, 0, 0, 0, NULL, NULL,
-     "member name (absent for the item of an array)"},
-    {"type", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "string, integer, number, boolean, object, array or any"},
-    {"required", TC__F_BOOL, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "the member must be present"},
-    {"nullable", TC__F_BOOL, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "null is accepted and means absent"},
-    {"min", TC__F_INT, 0, 0, 0, NULL, NULL,
-     "least value (integer, number), length in bytes (string) or item "
-     "count (array); absent when unbounded"},
-    {"max", TC__F_INT, 0, 0, 0, NULL, NULL,
-     "greatest value, length in bytes or item count; absent when unbounded"},
-    {"doc", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "what the field means"},
-    {"fields", TC__F_ARRAY, 0, 0, 0, NULL, NULL,
-     "members of an object, each described like this field (absent: any "
-     "object)"},
-    {"items", TC__F_OBJECT, 0, 0, 0, NULL, NULL,
-     "the items of an array, described like this field (absent: any "
-     "value)"},
-    {NULL},
+    API_STR("name", API_OPT, 0, 0,
+            "member name (absent for the item of an array)"),
+    API_STR("type", API_REQ, 0, 0,
+            "string, integer, number, boolean, object, array or any"),
+    API_BOOL("required", API_REQ, "the member must be present"),
+    API_BOOL("nullable", API_REQ, "null is accepted and means absent"),
+    API_INT("min", API_OPT, 0, 0,
+            "least value (integer, number), length in bytes (string) or item "
+            "count (array); absent when unbounded"),
+    API_INT(
+        "max", API_OPT, 0, 0,
+        "greatest value, length in bytes or item count; absent when unbounded"),
+    API_STR("doc", API_REQ, 0, 0, "what the field means"),
+    API_ARR("fields", API_OPT, 0, 0, NULL,
+            "members of an object, each described like this field (absent: any "
+            "object)"),
+    API_OBJ("items", API_OPT, NULL,
+            "the items of an array, described like this field (absent: any "
+            "value)"),
+    API_END,
 };
 
-static const tc__field field_list_item = {
-    NULL, TC__F_OBJECT, 0, 0, 0, field_description, NULL, "a field"};
+static const tc__field field_list_item =
+    API_OBJ(NULL, API_OPT, field_description, "a field");
 
 static const tc__field method_description[] = {
-    {"name", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "\"module.action\""},
-    {"summary", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "what the method does, one line"},
-    {"access", TC__F_STRING, TC__F_REQUIRED, 0, 0, NULL, NULL,
-     "who may call: public, user, support, admin or system"},
-    {"request", TC__F_ARRAY, TC__F_REQUIRED, 0, 0, NULL, &field_list_item,
-     "fields of the request object"},
-    {"response", TC__F_ARRAY, TC__F_REQUIRED, 0, 0, NULL, &field_list_item,
-     "fields of the response object"},
-    {NULL},
+    API_STR("name", API_REQ, 0, 0, "\"module.action\""),
+    API_STR("summary", API_REQ, 0, 0, "what the method does, one line"),
+    API_STR("access", API_REQ, 0, 0,
+            "who may call: public, user, support, admin or system"),
+    API_ARR("request", API_REQ, 0, 0, &field_list_item,
+            "fields of the request object"),
+    API_ARR("response", API_REQ, 0, 0, &field_list_item,
+            "fields of the response object"),
+    API_END,
 };
 
-static const tc__field method_list_item = {
-    NULL, TC__F_OBJECT, 0, 0, 0, method_description, NULL, "a method"};
+static const tc__field method_list_item =
+    API_OBJ(NULL, API_OPT, method_description, "a method");
 
 static const tc__field methods_request[] = {
-    {"module", TC__F_STRING, 0, 1, 64, NULL, NULL,
-     "list only this module's methods (\"system\")"},
-    {NULL},
+    API_STR("module", API_OPT, 1, 64,
+            "list only this module's methods (\"system\")"),
+    API_END,
 };
 
 static const tc__field methods_response[] = {
-    {"methods", TC__F_ARRAY, TC__F_REQUIRED, 0, 0, NULL, &method_list_item,
-     "every method, in registry order"},
-    {NULL},
+    API_ARR("methods", API_REQ, 0, 0, &method_list_item,
+            "every method, in registry order"),
+    API_END,
 };
 
 static const char *access_name(tc__access a) {
@@ -296,19 +291,17 @@ static int h_methods(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
  * ---------------------------------------------------------------- */
 
 static const tc__api_method system_methods_table[] = {
-    {"system.version", "Version and ABI of the library", TC__ACCESS_PUBLIC,
-     NULL, version_response, h_version},
-    {"system.health",
-     "Check that the store and the cache answer; always succeeds, reporting "
-     "\"degraded\" and the failing part",
-     TC__ACCESS_PUBLIC, NULL, health_response, h_health},
-    {"system.methods",
-     "Every method with its summary, access and request and response fields",
-     TC__ACCESS_PUBLIC, methods_request, methods_response, h_methods},
+    API_METHOD("system.version", "Version and ABI of the library",
+               TC__ACCESS_PUBLIC, NULL, version_response, h_version),
+    API_METHOD(
+        "system.health",
+        "Check that the store and the cache answer; always succeeds, reporting "
+        "\"degraded\" and the failing part",
+        TC__ACCESS_PUBLIC, NULL, health_response, h_health),
+    API_METHOD(
+        "system.methods",
+        "Every method with its summary, access and request and response fields",
+        TC__ACCESS_PUBLIC, methods_request, methods_response, h_methods),
 };
 
-const tc__api_module tc__api_system = {
-    "system",
-    system_methods_table,
-    sizeof(system_methods_table) / sizeof(system_methods_table[0]),
-};
+API_MODULE(tc__api_system, "system", system_methods_table);

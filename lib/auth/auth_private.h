@@ -7,8 +7,30 @@
 
 #include <sodium.h>
 
-#include "auth/auth_internal.h"
+#include "core/internal.h"
 #include "techcorp/auth.h"
+
+/* Validate password against the policy and store its Argon2id hash as the
+ * credential of user_id, keeping its login (none for a new one). Runs
+ * inside the caller's transaction if one is open. Errors name the field
+ * "password". */
+int tc__auth_set_password(tc_ctx *ctx, const char *user_id,
+                          const char *password);
+
+/* Give user_id exactly the roles in `roles` (TC_ROLE_* bits); emits the
+ * auth.role_changed audit event naming actor when they change. */
+int tc__auth_set_roles(tc_ctx *ctx, const char *user_id, uint32_t roles,
+                       const tc_principal *actor);
+
+/* The TC_ROLE_* bits of user_id (0 when none). */
+int tc__auth_get_roles(tc_ctx *ctx, const char *user_id, uint32_t *roles);
+
+/* Revoke every session (and refresh token family) of user_id. */
+int tc__auth_revoke_all_sessions(tc_ctx *ctx, const char *user_id,
+                                 const char *reason);
+
+/* The module's schema (lib/core/registry.c). */
+extern const tc__schema_module tc__schema_auth;
 
 #define TC__AUTH_MAX_KEYS 8
 #define TC__AUTH_HASH_HEX 65 /* generichash (32 bytes) in hex, NUL incl. */

@@ -253,9 +253,9 @@ static bool b64url_43(const char *s) {
 }
 
 int tc_auth_oauth_authorize(char *out, size_t out_size, tc_ctx *ctx,
-                            const tc_principal *who, const char *client_id,
-                            const char *redirect_uri, const char *scope,
-                            const char *code_challenge,
+                            const tc_principal *who, const char *response_type,
+                            const char *client_id, const char *redirect_uri,
+                            const char *scope, const char *code_challenge,
                             const char *code_challenge_method) {
   if (!ctx || !out || out_size < TC_AUTH_OPAQUE_MAX) return TC_EINVAL;
   tc__clearerr(ctx);
@@ -263,6 +263,9 @@ int tc_auth_oauth_authorize(char *out, size_t out_size, tc_ctx *ctx,
   tc__auth_state *st = tc__auth_state_get(ctx);
   if (!st) return TC_ENOMEM;
   st->oauth_error[0] = '\0';
+  if (response_type && strcmp(response_type, "code"))
+    return tc__auth_oauth_err(ctx, TC_EINVAL, "unsupported_response_type",
+                              "response_type", "response_type must be code");
   if (!who || who->kind != TC_PRINCIPAL_USER || !who->user_id[0])
     return tc__seterr(ctx, TC_EUNAUTHENTICATED, NULL,
                       "only a logged-in user can authorize a client");
@@ -486,24 +489,34 @@ static int caller_client(tc_ctx *ctx, const char *client_id,
   return TC_OK;
 }
 
+/* Without client credentials only a trusted host (a system principal) may
+ * ask about tokens. */
+static int client_or_system(tc_ctx *ctx, const tc_principal *who,
+                            const char *client_id) {
+  if (client_id || (who && who->kind == TC_PRINCIPAL_SYSTEM)) return TC_OK;
+  return tc__auth_oauth_err(ctx, TC_EUNAUTHENTICATED, "invalid_client",
+                            "client_id", "client_id is required");
+}
+
 int tc_auth_oauth_introspect(tc_auth_introspection *out, tc_ctx *ctx,
-                             const char *client_id, const char *client_secret,
-                             const char *token) {
+                             const tc_principal *who, const char *client_id,
+                             const char *client_secret, const char *token) {
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
   memset(out, 0, sizeof(*out));
-  int rc = caller_client(ctx, client_id, client_secret);
+  int rc = client_or_system(ctx, who, client_id);
+  if (!rc) rc = caller_client(ctx, client_id, client_secret);
   if (rc) return rc;
   if (!token || !*token)
     return tc__auth_oauth_err(ctx, TC_EINVAL, "invalid_request", "token",
                               "token is required");
-  tc_principal who;
+  tc_principal of;
   tc_auth_claims c;
-  if (tc_auth_verify_token(&who, &c, ctx, token) == TC_OK) {
+  if (tc_auth_verify_token(&of, &c, ctx, token) == TC_OK) {
     out->active = true;
     snprintf(out->token_type, sizeof(out->token_type), "access_token");
-    snprintf(out->scope, sizeof(out->scope), "%s", who.scopes);
-    snprintf(out->client_id, sizeof(out->client_id), "%s", who.client_id);
+    snprintf(out->scope, sizeof(out->scope), "%s", of.scopes);
+    snprintf(out->client_id, sizeof(out->client_id), "%s", of.client_id);
     snprintf(out->sub, sizeof(out->sub), "%s", c.sub);
     snprintf(out->sid, sizeof(out->sid), "%s", c.sid);
     out->exp = c.exp;
@@ -536,11 +549,13 @@ static int not_yours(tc_ctx *ctx) {
                             "the token was issued to another client");
 }
 
-int tc_auth_oauth_revoke(tc_ctx *ctx, const char *client_id,
-                         const char *client_secret, const char *token) {
+int tc_auth_oauth_revoke(tc_ctx *ctx, const tc_principal *who,
+                         const char *client_id, const char *client_secret,
+                         const char *token) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = TC_OK;
+  int rc = client_or_system(ctx, who, client_id);
+  if (rc) return rc;
   if (client_id) {
     client_row c;
     if ((rc = auth_client(ctx, client_id, client_secret, &c))) return rc;
@@ -561,13 +576,13 @@ int tc_auth_oauth_revoke(tc_ctx *ctx, const char *client_id,
     return tc__txn_end(ctx,
                        tc__auth_session_kill(ctx, sid, "token revoked", NULL));
   }
-  tc_principal who;
+  tc_principal of;
   tc_auth_claims c;
-  if (tc__auth_jwt_verify(ctx, token, &who, &c) != TC_OK) {
+  if (tc__auth_jwt_verify(ctx, token, &of, &c) != TC_OK) {
     tc__clearerr(ctx); /* RFC 7009 2.2: unknown tokens are not an error */
     return TC_OK;
   }
-  if (client_id && strcmp(client_id, who.client_id)) return not_yours(ctx);
+  if (client_id && strcmp(client_id, of.client_id)) return not_yours(ctx);
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
   rc = c.sid[0] ? tc__auth_session_kill(ctx, c.sid, "token revoked", NULL)
                 : tc__auth_jti_revoke(ctx, c.jti, c.exp);

@@ -81,14 +81,22 @@ static const char SQL_CRED_UPSERT[] =
     "INSERT INTO auth_credentials (user_id, pwhash, updated_at) "
     "VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
     "pwhash = excluded.pwhash, updated_at = excluded.updated_at";
+/* A whole credential: the login comes with it. */
+static const char SQL_CRED_PUT[] =
+    "INSERT INTO auth_credentials (user_id, pwhash, updated_at, login) "
+    "VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
+    "pwhash = excluded.pwhash, updated_at = excluded.updated_at, "
+    "login = excluded.login";
 static const char SQL_CRED_GET[] =
     "SELECT pwhash FROM auth_credentials WHERE user_id = ?";
 static const char SQL_CRED_REHASH[] =
     "UPDATE auth_credentials SET pwhash = ?, updated_at = ? "
     "WHERE user_id = ? AND pwhash = ?";
 
-int tc__auth_set_password(tc_ctx *ctx, const char *user_id,
-                          const char *password) {
+/* Store password's hash for user_id; with_login: set the login too (NULL:
+ * none), else keep it. */
+static int put_password(tc_ctx *ctx, const char *user_id, const char *password,
+                        bool with_login, const char *login) {
   tc__auth_state *st = tc__auth_state_get(ctx);
   if (!st) return TC_ENOMEM;
   int rc = tc__auth_check_id(ctx, "user_id", user_id);
@@ -97,11 +105,68 @@ int tc__auth_set_password(tc_ctx *ctx, const char *user_id,
   /* Hash before taking the write lock: it takes tens of milliseconds. */
   if ((rc = hash_password(ctx, st, hash, password))) return rc;
   tc_value p[] = {TC_VAL_TEXT(user_id), TC_VAL_TEXT(hash),
-                  TC_VAL_INT(tc__now_ms(ctx))};
-  if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE)) == TC_OK)
-    rc = tc__txn_end(ctx,
-                     tc__db_exec(ctx, SQL_CRED_UPSERT, p, 3, NULL, NULL, NULL));
+                  TC_VAL_INT(tc__now_ms(ctx)),
+                  login ? TC_VAL_TEXT(login) : TC_VAL_NULL};
+  if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE)) == TC_OK) {
+    rc = tc__db_exec(ctx, with_login ? SQL_CRED_PUT : SQL_CRED_UPSERT, p,
+                     with_login ? 4 : 3, NULL, NULL, NULL);
+    if (rc == TC_ECONFLICT)
+      rc = tc__seterr(ctx, rc, "email", "email is already someone's login");
+    rc = tc__txn_end(ctx, rc);
+  }
   sodium_memzero(hash, sizeof(hash));
+  return rc;
+}
+
+int tc__auth_set_password(tc_ctx *ctx, const char *user_id,
+                          const char *password) {
+  return put_password(ctx, user_id, password, false, NULL);
+}
+
+/* login normalised into norm (or NULL when login is NULL). */
+static int login_arg(tc_ctx *ctx, const char *login, char *norm, size_t size,
+                     const char **out) {
+  *out = NULL;
+  if (!login) return TC_OK;
+  int rc = tc__email_normalize(ctx, login, norm, size);
+  if (rc == TC_OK) *out = norm;
+  return rc;
+}
+
+int tc_auth_credential_set(tc_ctx *ctx, const tc_principal *who,
+                           const char *user_id, const char *login,
+                           const char *password) {
+  if (!ctx) return TC_EINVAL;
+  tc__clearerr(ctx);
+  int rc = tc__authorize(ctx, who, "auth", TC__ACT_ADMIN, NULL);
+  char norm[TC__EMAIL_MAX + 1];
+  const char *l = NULL;
+  if (!rc) rc = login_arg(ctx, login, norm, sizeof(norm), &l);
+  return rc ? rc : put_password(ctx, user_id, password, true, l);
+}
+
+int tc_auth_credential_set_login(tc_ctx *ctx, const tc_principal *who,
+                                 const char *user_id, const char *login) {
+  if (!ctx) return TC_EINVAL;
+  tc__clearerr(ctx);
+  int rc = tc__authorize(ctx, who, "auth", TC__ACT_ADMIN, NULL);
+  if (!rc) rc = tc__auth_check_id(ctx, "user_id", user_id);
+  char norm[TC__EMAIL_MAX + 1];
+  const char *l = NULL;
+  if (!rc) rc = login_arg(ctx, login, norm, sizeof(norm), &l);
+  if (rc) return rc;
+  tc_value p[] = {l ? TC_VAL_TEXT(l) : TC_VAL_NULL, TC_VAL_INT(tc__now_ms(ctx)),
+                  TC_VAL_TEXT(user_id)};
+  int64_t changed = 0;
+  rc = tc__db_exec(ctx,
+                   "UPDATE auth_credentials SET login = ?, updated_at = ? "
+                   "WHERE user_id = ?",
+                   p, 3, NULL, NULL, &changed);
+  if (rc == TC_ECONFLICT)
+    return tc__seterr(ctx, rc, "email", "email is already someone's login");
+  if (rc == TC_OK && changed == 0)
+    return tc__seterr(ctx, TC_ENOTFOUND, "user_id", "user %s has no credential",
+                      user_id);
   return rc;
 }
 
@@ -162,9 +227,14 @@ int tc__auth_password_verify(tc_ctx *ctx, const char *user_id,
   return TC_OK;
 }
 
-int tc__auth_check_password(tc_ctx *ctx, const char *user_id,
-                            const char *password) {
-  int rc = tc__auth_password_verify(ctx, user_id, password, false);
+int tc_auth_verify_password(tc_ctx *ctx, const tc_principal *who,
+                            const char *user_id, const char *password) {
+  if (!ctx) return TC_EINVAL;
+  tc__clearerr(ctx);
+  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, user_id)))
+    return rc;
+  rc = tc__auth_password_verify(ctx, user_id, password, false);
   if (rc == TC_EUNAUTHENTICATED)
     return tc__seterr(ctx, rc, "password", "the password is wrong");
   return rc;
@@ -208,10 +278,12 @@ int tc_auth_change_password(tc_ctx *ctx, const tc_principal *who,
   return rc;
 }
 
-int tc__auth_reset_password(tc_ctx *ctx, const char *user_id,
-                            const char *password) {
-  int rc = tc__txn_begin(ctx, TC_TXN_WRITE);
-  if (rc) return rc;
+int tc_auth_reset_password(tc_ctx *ctx, const tc_principal *who,
+                           const char *user_id, const char *password) {
+  if (!ctx) return TC_EINVAL;
+  tc__clearerr(ctx);
+  int rc = tc__authorize(ctx, who, "auth", TC__ACT_ADMIN, NULL);
+  if (rc || (rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
   rc = tc__auth_set_password(ctx, user_id, password);
   if (rc == TC_OK)
     rc = tc__auth_revoke_sessions(ctx, user_id, "", "password reset", NULL);

@@ -25,6 +25,17 @@ int tc__auth_get_roles(tc_ctx *ctx, const char *user_id, uint32_t *roles) {
   return rc;
 }
 
+int tc_auth_get_roles(uint32_t *roles, tc_ctx *ctx, const tc_principal *who,
+                      const char *user_id) {
+  if (roles) *roles = 0;
+  if (!ctx || !roles) return TC_EINVAL;
+  tc__clearerr(ctx);
+  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_READ, user_id)))
+    return rc;
+  return tc__auth_get_roles(ctx, user_id, roles);
+}
+
 /* Every known user is at least a customer. */
 int tc__auth_roles_effective(tc_ctx *ctx, const char *user_id,
                              uint32_t *roles) {
@@ -93,8 +104,12 @@ static const char *const SQL_FORGET[] = {
     "DELETE FROM auth_oauth_codes WHERE user_id = ?",
 };
 
-int tc__auth_forget_user(tc_ctx *ctx, const char *user_id) {
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+int tc_auth_forget_user(tc_ctx *ctx, const tc_principal *who,
+                        const char *user_id) {
+  if (!ctx) return TC_EINVAL;
+  tc__clearerr(ctx);
+  int rc = tc__authorize(ctx, who, "auth", TC__ACT_ADMIN, NULL);
+  if (!rc) rc = tc__auth_check_id(ctx, "user_id", user_id);
   if (rc) return rc;
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
   rc = tc__auth_revoke_all_sessions(ctx, user_id, "account erased");

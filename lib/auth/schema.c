@@ -120,9 +120,22 @@
   "CREATE INDEX auth_sessions_expiry ON auth_sessions (expires_at);\n" \
   "CREATE INDEX auth_sessions_revoked ON auth_sessions (revoked_at);\n"
 
+/* Logins: auth keeps the e-mail a user logs in with beside the password,
+ * so that it asks no other module who has an address (the users module
+ * keeps it in step). Existing credentials take the address of their active
+ * user: the one time this module reads another's table, while moving the
+ * fact over. */
+#define AUTH_SCHEMA_3                                                       \
+  "ALTER TABLE auth_credentials ADD COLUMN login TEXT;\n"                   \
+  "CREATE UNIQUE INDEX auth_credentials_login ON auth_credentials "         \
+  "(login);\n"                                                              \
+  "UPDATE auth_credentials SET login = (SELECT u.email FROM users_users u " \
+  "WHERE u.id = auth_credentials.user_id AND u.status = 'active');\n"
+
 static const tc__migration auth_migrations[] = {
     {1, AUTH_SCHEMA_1, AUTH_SCHEMA_1},
     {2, AUTH_SCHEMA_2, AUTH_SCHEMA_2},
+    {3, AUTH_SCHEMA_3, AUTH_SCHEMA_3},
 };
 
 const tc__schema_module tc__schema_auth = {

@@ -7,7 +7,6 @@
 #include <stdio.h>
 
 #include "auth_private.h"
-#include "users/users_internal.h"
 
 #define TOTP_PERIOD 30
 #define TOTP_DIGITS 6
@@ -284,6 +283,12 @@ static const char SQL_MFA_PENDING[] =
     "last_step = 0, created_at = excluded.created_at "
     "WHERE auth_mfa.confirmed_at IS NULL";
 
+static int copy_login(const tc_value *cols, size_t n, void *payload) {
+  (void)n;
+  tc__col_copy(payload, TC__EMAIL_MAX + 1, &cols[0]);
+  return 0;
+}
+
 int tc_auth_mfa_enroll(tc_auth_mfa_enrolment *out, tc_ctx *ctx,
                        const tc_principal *who, const char *user_id) {
   if (!ctx || !out) return TC_EINVAL;
@@ -294,13 +299,14 @@ int tc_auth_mfa_enroll(tc_auth_mfa_enrolment *out, tc_ctx *ctx,
   int rc = tc__auth_check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, user_id)))
     return rc;
-  /* The label shows the e-mail when the users module knows the user. */
-  tc__user_brief brief;
-  memset(&brief, 0, sizeof(brief));
-  rc = tc__users_get_brief(ctx, user_id, &brief);
+  /* The label shows the login e-mail when the user has one. */
+  char login[TC__EMAIL_MAX + 1] = "";
+  tc_value lp[] = {TC_VAL_TEXT(user_id)};
+  rc = tc__db_row(ctx, "SELECT login FROM auth_credentials WHERE user_id = ?",
+                  lp, 1, copy_login, login);
   if (rc && rc != TC_ENOTFOUND) return rc;
   tc__clearerr(ctx);
-  const char *label = brief.email[0] ? brief.email : user_id;
+  const char *label = login[0] ? login : user_id;
 
   size_t keylen = st->totp_alg == TC_TOTP_SHA512   ? 64
                   : st->totp_alg == TC_TOTP_SHA256 ? 32

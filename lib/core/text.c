@@ -2,6 +2,8 @@
  * lib/core/text.c - text checks and quoting shared by every module (see
  * text.h), so that a rule about text is written once.
  */
+#include <ctype.h>
+
 #include "internal.h"
 
 void tc__quote_n(char *dst, size_t size, const char *s, size_t max) {
@@ -49,4 +51,69 @@ void tc__text_copy(char *dst, size_t size, const char *src) {
 
 int tc__oom(tc_ctx *ctx) {
   return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+}
+
+/* ---- e-mail addresses ---------------------------------------------------- */
+
+static bool local_char(char c) {
+  return isalnum((unsigned char)c) || (c && strchr("!#$%&'*+/=?^_`{|}~-", c));
+}
+
+static bool valid_local(const char *s, size_t n) {
+  if (n < 1 || n > 64 || s[0] == '.' || s[n - 1] == '.') return false;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '.') {
+      if (s[i - 1] == '.') return false;
+    } else if (!local_char(s[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Dot-separated labels of letters, digits and inner hyphens, at least two,
+ * the last not all digits (that would be an IP address). */
+static bool valid_domain(const char *s, size_t n) {
+  size_t labels = 0, start = 0;
+  bool digits_only = true;
+  for (size_t i = 0; i <= n; i++) {
+    if (i == n || s[i] == '.') {
+      size_t len = i - start;
+      if (len < 1 || len > 63 || s[start] == '-' || s[i - 1] == '-')
+        return false;
+      labels++;
+      if (i < n) digits_only = true;
+      start = i + 1;
+    } else if (isalnum((unsigned char)s[i]) || s[i] == '-') {
+      if (!isdigit((unsigned char)s[i])) digits_only = false;
+    } else {
+      return false;
+    }
+  }
+  return labels >= 2 && !digits_only;
+}
+
+int tc__email_normalize(tc_ctx *ctx, const char *email, char *out,
+                        size_t out_size) {
+  if (out && out_size) out[0] = '\0';
+  if (!email) return tc__seterr(ctx, TC_EINVAL, "email", "email is required");
+  const char *s = email;
+  size_t n = strlen(s);
+  while (n && isspace((unsigned char)*s)) s++, n--;
+  while (n && isspace((unsigned char)s[n - 1])) n--;
+  const char *at = n ? memchr(s, '@', n) : NULL;
+  bool ok = at && n <= TC__EMAIL_MAX &&
+            !memchr(at + 1, '@', n - (size_t)(at - s) - 1) &&
+            valid_local(s, (size_t)(at - s)) &&
+            valid_domain(at + 1, n - (size_t)(at - s) - 1);
+  if (!ok)
+    return tc__seterr(ctx, TC_EINVAL, "email",
+                      "email is not a valid address (name@example.com, at "
+                      "most %d bytes, ASCII)",
+                      TC__EMAIL_MAX);
+  if (!out || out_size <= n)
+    return tc__seterr(ctx, TC_EINVAL, "email", "email buffer too small");
+  for (size_t i = 0; i < n; i++) out[i] = (char)tolower((unsigned char)s[i]);
+  out[n] = '\0';
+  return TC_OK;
 }

@@ -26,6 +26,15 @@ void tc__quote(char *dst, size_t size, const char *s);
  * on a character boundary: never half a UTF-8 sequence. */
 void tc__text_copy(char *dst, size_t size, const char *src);
 
+/* An e-mail address as the library keeps it: trimmed, lower-cased, checked
+ * (a dot-atom local part of at most 64 bytes, a domain of two or more
+ * labels, not an IP address; ASCII, at most TC__EMAIL_MAX bytes) into out.
+ * TC_EINVAL naming field "email" when it is not an address or out is too
+ * small. Users and auth share it, so a login is the address users keep. */
+#define TC__EMAIL_MAX 254
+int tc__email_normalize(tc_ctx *ctx, const char *email, char *out,
+                        size_t out_size);
+
 /* Set "out of memory" (TC_ENOMEM, no field) on ctx and return TC_ENOMEM:
  * the one message of every failed allocation. */
 int tc__oom(tc_ctx *ctx);

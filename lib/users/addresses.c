@@ -52,6 +52,11 @@ cJSON *tc__users_address_json(tc_ctx *ctx, const tc_address *a) {
   return o;
 }
 
+int tc_users_address_json(tc_buf *out, const tc_address *a) {
+  if (!out || !a) return TC_EINVAL;
+  return tc__users_put_json(out, tc__users_address_json(NULL, a));
+}
+
 /* The address as the history records it: the postal fields only. */
 char *tc__users_address_text(const tc_address *a) {
   cJSON *o = cJSON_CreateObject();

@@ -3,7 +3,7 @@
 
 #include <sodium.h>
 
-#include "auth/auth_internal.h"
+#include "techcorp/auth.h"
 #include "users/users_priv.h"
 
 static const tc_users_options default_opts = TC_USERS_OPTIONS_INIT;
@@ -122,6 +122,20 @@ cJSON *tc__users_user_json(tc_ctx *ctx, const tc_user *u) {
     return NULL;
   }
   return o;
+}
+
+int tc__users_put_json(tc_buf *out, cJSON *o) {
+  char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+  cJSON_Delete(o);
+  if (!text) return TC_ENOMEM;
+  int rc = tc_buf_puts(out, text);
+  cJSON_free(text);
+  return rc;
+}
+
+int tc_users_user_json(tc_buf *out, const tc_user *u) {
+  if (!out || !u) return TC_EINVAL;
+  return tc__users_put_json(out, tc__users_user_json(NULL, u));
 }
 
 int tc__users_publish_id(tc_ctx *ctx, const char *topic, const char *user_id) {

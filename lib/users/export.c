@@ -1,7 +1,7 @@
 /* Data export: one JSON document with everything held about a user: this
  * module's data, plus the sessions and roles the auth module keeps (through
  * its functions). A report: it reads the whole history at once. */
-#include "auth/auth_internal.h"
+#include "techcorp/auth.h"
 #include "users/users_priv.h"
 
 static int addr_json(const tc_address *a, void *payload) {
@@ -42,19 +42,24 @@ static int change_json(const tc_user_change *c, void *payload) {
   return 0;
 }
 
-/* Exposed to the JSON API too (users.history entries). */
-int tc__users_change_json(const tc_user_change *c, cJSON *array) {
-  return change_json(c, array);
+int tc_users_change_json(tc_buf *out, const tc_user_change *c) {
+  if (!out || !c) return TC_EINVAL;
+  cJSON *arr = cJSON_CreateArray();
+  if (!arr || change_json(c, arr)) {
+    cJSON_Delete(arr);
+    return TC_ENOMEM;
+  }
+  cJSON *o = cJSON_DetachItemFromArray(arr, 0);
+  cJSON_Delete(arr);
+  return tc__users_put_json(out, o);
 }
 
 static int history_all(tc_ctx *ctx, const char *user_id, cJSON *arr) {
   /* Page through with the public reader's query, 1000 at a time. */
   char after[TC_ID_STRLEN + 1] = "", next[TC_ID_STRLEN + 1];
-  tc_principal sys = TC_PRINCIPAL_INIT;
-  sys.kind = TC_PRINCIPAL_SYSTEM;
   for (;;) {
-    int rc = tc_users_history(next, ctx, &sys, user_id, after, 1000,
-                              change_json, arr);
+    int rc = tc_users_history(next, ctx, &tc__system_principal, user_id, after,
+                              1000, change_json, arr);
     if (rc) return rc;
     if (!next[0]) return TC_OK;
     memcpy(after, next, sizeof(after));
@@ -81,12 +86,10 @@ static int session_json(const tc_auth_session *s, void *payload) {
 
 /* Live sessions from the auth module, 100 at a time. */
 static int sessions_all(tc_ctx *ctx, const char *user_id, cJSON *arr) {
-  tc_principal sys = TC_PRINCIPAL_INIT;
-  sys.kind = TC_PRINCIPAL_SYSTEM;
   char after[TC_ID_STRLEN + 1] = "", next[TC_ID_STRLEN + 1];
   for (;;) {
-    int rc = tc_auth_sessions_list(ctx, &sys, user_id, after, 100, next,
-                                   session_json, arr);
+    int rc = tc_auth_sessions_list(ctx, &tc__system_principal, user_id, after,
+                                   100, next, session_json, arr);
     if (rc) return rc;
     if (!next[0]) return TC_OK;
     memcpy(after, next, sizeof(after));
@@ -98,7 +101,7 @@ static int roles_json(tc_ctx *ctx, const char *user_id, cJSON *arr) {
   static const uint32_t bits[] = {TC_ROLE_CUSTOMER, TC_ROLE_SUPPORT,
                                   TC_ROLE_ADMIN};
   uint32_t roles = 0;
-  int rc = tc__auth_get_roles(ctx, user_id, &roles);
+  int rc = tc_auth_get_roles(&roles, ctx, &tc__system_principal, user_id);
   for (size_t i = 0; rc == TC_OK && i < 3; i++) {
     if (!(roles & bits[i])) continue;
     cJSON *s = cJSON_CreateString(names[i]);
@@ -138,10 +141,9 @@ static int build(tc_ctx *ctx, const char *user_id, cJSON *doc) {
       return TC_ENOMEM;
     }
   }
-  tc_principal sys = TC_PRINCIPAL_INIT;
-  sys.kind = TC_PRINCIPAL_SYSTEM;
   if ((rc = tc__users_prefs_json(ctx, user_id, prefs)) ||
-      (rc = tc_users_list_addresses(ctx, &sys, user_id, addr_json, addrs)) ||
+      (rc = tc_users_list_addresses(ctx, &tc__system_principal, user_id,
+                                    addr_json, addrs)) ||
       (rc = history_all(ctx, user_id, hist)) ||
       (rc = sessions_all(ctx, user_id, sessions)) ||
       (rc = roles_json(ctx, user_id, roles)))

@@ -2,7 +2,7 @@
  * call that changed them, paged by entry id (time-ordered). */
 #include <stdio.h>
 
-#include "auth/auth_internal.h"
+#include "techcorp/auth.h"
 #include "users/users_priv.h"
 
 void tc__users_change_begin(tc__users_change *ch, tc_ctx *ctx,

@@ -3,7 +3,7 @@
 
 #include <sodium.h>
 
-#include "auth/auth_internal.h"
+#include "techcorp/auth.h"
 #include "users/users_priv.h"
 
 /* ---- registration ---- */
@@ -27,12 +27,15 @@ static int register_txn(tc_ctx *ctx, reg_args *a) {
   if (rc == TC_ECONFLICT)
     return tc__seterr(ctx, rc, "email", "email is already registered");
   if (rc) return rc;
-  if ((rc = tc__auth_set_password(ctx, u->id, a->password))) return rc;
-  tc_principal sys = TC_PRINCIPAL_INIT;
-  sys.kind = TC_PRINCIPAL_SYSTEM;
-  /* The role comes with registration itself, whoever registers. */
-  if ((rc = tc__auth_set_roles(ctx, u->id, TC_ROLE_CUSTOMER,
-                               a->who ? a->who : &sys)))
+  /* The account's credential and role come with registration itself,
+   * whoever registers: granted as the system (an admin registering someone
+   * is named as the actor). */
+  const tc_principal *granter = tc__allowed(a->who, "auth", TC__ACT_ADMIN, NULL)
+                                    ? a->who
+                                    : &tc__system_principal;
+  if ((rc = tc_auth_credential_set(ctx, &tc__system_principal, u->id, u->email,
+                                   a->password)) ||
+      (rc = tc_auth_set_roles(ctx, granter, u->id, TC_ROLE_CUSTOMER)))
     return rc;
   tc__users_change ch;
   tc__users_change_begin(&ch, ctx, a->who, u->id, "registered");
@@ -59,7 +62,7 @@ int tc_users_register(tc_user *out, tc_ctx *ctx, const tc_principal *who,
   tc__clearerr(ctx);
   tc_user u;
   memset(&u, 0, sizeof(u));
-  int rc = tc__users_normalize_email(ctx, email, u.email, sizeof(u.email));
+  int rc = tc__email_normalize(ctx, email, u.email, sizeof(u.email));
   if (rc) return rc;
   if (!password || !*password)
     return tc__seterr(ctx, TC_EINVAL, "password", "password is required");
@@ -100,8 +103,7 @@ int tc_users_find_by_email(tc_user *out, tc_ctx *ctx, const tc_principal *who,
   int rc = tc__authorize(ctx, who, "users", TC__ACT_READ, NULL);
   if (rc) return rc;
   char norm[TC_USERS_EMAIL_MAX + 1], uid[TC_ID_STRLEN + 1];
-  if ((rc = tc__users_normalize_email(ctx, email, norm, sizeof(norm))))
-    return rc;
+  if ((rc = tc__email_normalize(ctx, email, norm, sizeof(norm)))) return rc;
   rc = tc__users_find_by_email(ctx, norm, uid);
   if (rc == TC_ENOTFOUND)
     return tc__seterr(ctx, rc, "email", "no active user has that email");
@@ -245,7 +247,8 @@ static int delete_txn(tc_ctx *ctx, const tc_principal *who,
   if ((rc = tc__users_record(&ch, "account", NULL, NULL,
                              "personal data erased")))
     return rc;
-  if ((rc = tc__auth_forget_user(ctx, user_id))) return rc;
+  if ((rc = tc_auth_forget_user(ctx, &tc__system_principal, user_id)))
+    return rc;
   return tc__users_publish_id(ctx, "users.deleted", user_id);
 }
 
@@ -274,9 +277,10 @@ static int roles_txn(tc_ctx *ctx, const tc_principal *who, const char *user_id,
   tc_user u;
   uint32_t old = 0;
   int rc = tc__users_load_active(ctx, user_id, &u);
-  if (rc == TC_OK) rc = tc__auth_get_roles(ctx, user_id, &old);
+  if (rc == TC_OK)
+    rc = tc_auth_get_roles(&old, ctx, &tc__system_principal, user_id);
   if (rc || old == roles) return rc;
-  if ((rc = tc__auth_set_roles(ctx, user_id, roles, who))) return rc;
+  if ((rc = tc_auth_set_roles(ctx, who, user_id, roles))) return rc;
   char a[64], b[64];
   roles_text(a, sizeof(a), old);
   roles_text(b, sizeof(b), roles);

@@ -1,14 +1,14 @@
 /*
  * lib/users/users_priv.h - helpers shared by the files of the users module
- * only (not by other modules: they use users_internal.h).
+ * only. Other modules use its public functions (techcorp/users.h).
  */
 #ifndef TC_USERS_PRIV_H
 #define TC_USERS_PRIV_H
 
 #include <cjson/cJSON.h>
 
+#include "core/internal.h"
 #include "techcorp/users.h"
-#include "users/users_internal.h"
 
 /* A bound text parameter from a local char array (TC_VAL_TEXT's NULL test
  * would warn: an array is never NULL). */
@@ -17,6 +17,18 @@
 /* Token text: 32 random bytes in base64url without padding. */
 #define TC__USERS_TOKEN_LEN 43
 #define TC__USERS_TOKEN_BYTES 32
+
+/* Find an active user by e-mail (normalised here): TC_OK and user_id
+ * filled, or TC_ENOTFOUND with no message set (callers decide what to
+ * reveal). */
+int tc__users_find_by_email(tc_ctx *ctx, const char *email,
+                            char user_id[TC_ID_STRLEN + 1]);
+
+/* One preference of a user as text ("true"/"false" for booleans) into out:
+ * TC_OK, TC_ENOTFOUND (no message) when the user has not set it, TC_EINVAL
+ * naming "key" for a key the module does not know. */
+int tc__users_get_pref(tc_ctx *ctx, const char *user_id, const char *key,
+                       char *out, size_t out_size);
 
 /* Options in force for ctx (the defaults when never configured). */
 const tc_users_options *tc__users_opts(tc_ctx *ctx);
@@ -98,6 +110,9 @@ int tc__users_publish_token(tc_ctx *ctx, const char *topic, const tc_user *u,
                             const char *email_to, const char *field,
                             const char *token, int64_t expires_ms);
 
+/* Print o (deleted) to out: TC_ENOMEM (no message) when either fails. */
+int tc__users_put_json(tc_buf *out, cJSON *o);
+
 /* JSON form of a user / an address (NULL on ENOMEM, message set). */
 cJSON *tc__users_user_json(tc_ctx *ctx, const tc_user *u);
 cJSON *tc__users_address_json(tc_ctx *ctx, const tc_address *a);
@@ -126,14 +141,10 @@ int tc__users_history_scrub(tc_ctx *ctx, const char *user_id);
 /* Preferences into a JSON object (for export and the API). */
 int tc__users_prefs_json(tc_ctx *ctx, const char *user_id, cJSON *obj);
 
-/* History entry / export document as JSON (TC_ENOMEM without message for
- * the first; the second sets it). */
-int tc__users_change_json(const tc_user_change *c, cJSON *array);
+/* The export document as JSON (the message set on failure). */
 int tc__users_export_json(tc_ctx *ctx, const char *user_id, cJSON *doc);
 
-/* Registry entries (lib/core/registry.c). */
+/* The schema (lib/core/registry.c). */
 extern const tc__schema_module tc__schema_users;
-struct tc__api_module;
-extern const struct tc__api_module tc__api_users;
 
 #endif

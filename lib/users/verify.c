@@ -4,7 +4,7 @@
 
 #include <sodium.h>
 
-#include "auth/auth_internal.h"
+#include "techcorp/auth.h"
 #include "users/users_priv.h"
 
 int tc__users_publish_token(tc_ctx *ctx, const char *topic, const tc_user *u,
@@ -133,7 +133,7 @@ int tc_users_change_email(tc_ctx *ctx, const tc_principal *who,
   if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_WRITE, user_id)))
     return rc;
   char email[TC_USERS_EMAIL_MAX + 1];
-  if ((rc = tc__users_normalize_email(ctx, new_email, email, sizeof(email))))
+  if ((rc = tc__email_normalize(ctx, new_email, email, sizeof(email))))
     return rc;
   if (tc__users_is_self(who, user_id)) {
     /* Re-authentication: a stolen session alone cannot take the account
@@ -141,7 +141,7 @@ int tc_users_change_email(tc_ctx *ctx, const tc_principal *who,
     if (!current_password || !*current_password)
       return tc__seterr(ctx, TC_EINVAL, "password",
                         "password (the current one) is required");
-    if (tc__auth_check_password(ctx, user_id, current_password) != TC_OK)
+    if (tc_auth_verify_password(ctx, who, user_id, current_password) != TC_OK)
       return tc__seterr(ctx, TC_EUNAUTHENTICATED, "password",
                         "password is not correct");
   }
@@ -164,6 +164,13 @@ static int confirm_change_txn(tc_ctx *ctx, const char *token, tc_user *u) {
   if (rc == TC_ECONFLICT)
     return tc__seterr(ctx, TC_ECONFLICT, "email",
                       "email was registered by someone else meanwhile");
+  if (rc) return rc;
+  /* The login moves with the address (auth keeps its own copy). */
+  rc = tc_auth_credential_set_login(ctx, &tc__system_principal, uid, email);
+  if (rc == TC_ENOTFOUND) { /* no credential: no login to move */
+    tc__clearerr(ctx);
+    rc = TC_OK;
+  }
   if (rc) return rc;
   tc__users_change ch;
   tc__users_change_begin(&ch, ctx, NULL, uid, "email_changed");
@@ -211,7 +218,7 @@ int tc_users_request_password_reset(tc_ctx *ctx, const char *email) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   char norm[TC_USERS_EMAIL_MAX + 1], uid[TC_ID_STRLEN + 1];
-  int rc = tc__users_normalize_email(ctx, email, norm, sizeof(norm));
+  int rc = tc__email_normalize(ctx, email, norm, sizeof(norm));
   if (rc) return rc;
   rc = tc__users_find_by_email(ctx, norm, uid);
   if (rc == TC_ENOTFOUND) {
@@ -234,7 +241,8 @@ static int reset_txn(tc_ctx *ctx, const char *token, const char *password) {
   int rc = tc__users_token_consume(ctx, TC__USERS_RESET, token, uid, NULL);
   if (rc == TC_OK) rc = tc__users_load_active(ctx, uid, &u);
   /* Sets the password, revokes every session, audits: one transaction. */
-  if (rc == TC_OK) rc = tc__auth_reset_password(ctx, uid, password);
+  if (rc == TC_OK)
+    rc = tc_auth_reset_password(ctx, &tc__system_principal, uid, password);
   if (rc) return rc;
   tc__users_change ch;
   tc__users_change_begin(&ch, ctx, NULL, uid, "password_reset");
