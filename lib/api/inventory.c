@@ -86,7 +86,7 @@ static int warehouse_item(const tc_warehouse *w, void *payload) {
   cJSON *o = cJSON_CreateObject();
   if (!o || !cJSON_AddItemToArray(l->arr, o)) {
     cJSON_Delete(o);
-    return tc__seterr(l->ctx, TC_ENOMEM, NULL, "out of memory");
+    return tc__oom(l->ctx);
   }
   return put_warehouse(l->ctx, o, w);
 }
@@ -124,7 +124,7 @@ static int level_item(const tc_stock_level *v, void *payload) {
   cJSON *o = cJSON_CreateObject();
   if (!o || !cJSON_AddItemToArray(l->arr, o)) {
     cJSON_Delete(o);
-    return tc__seterr(l->ctx, TC_ENOMEM, NULL, "out of memory");
+    return tc__oom(l->ctx);
   }
   int rc;
   if ((rc = tc__json_add_str(l->ctx, o, "sku", v->sku))) return rc;
@@ -284,7 +284,7 @@ static int ledger_item(const tc_ledger_entry *e, void *payload) {
   cJSON *o = cJSON_CreateObject();
   if (!o || !cJSON_AddItemToArray(g->l.arr, o)) {
     cJSON_Delete(o);
-    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    return tc__oom(ctx);
   }
   memcpy(g->last, e->id, sizeof(g->last));
   g->n++;
@@ -373,7 +373,7 @@ static int put_reservation(tc_ctx *ctx, cJSON *o, const tc_reservation *r) {
     cJSON *a = cJSON_CreateObject();
     if (!a || !cJSON_AddItemToArray(arr, a)) {
       cJSON_Delete(a);
-      return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+      return tc__oom(ctx);
     }
     if ((rc = tc__json_add_str(ctx, a, "sku", r->allocs[i].sku))) return rc;
     if ((rc = tc__json_add_str(ctx, a, "warehouse", r->allocs[i].warehouse)))
@@ -559,7 +559,7 @@ static int h_import(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
     cJSON *o2 = cJSON_CreateObject();
     if (!o2 || !cJSON_AddItemToArray(ch, o2)) {
       cJSON_Delete(o2);
-      rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+      rc = tc__oom(ctx);
       break;
     }
     const tc_sync_change *c = &r->changes[i];
@@ -574,7 +574,7 @@ static int h_import(tc_ctx *ctx, const tc__api_caller *from, const cJSON *req,
     cJSON *o2 = cJSON_CreateObject();
     if (!o2 || !cJSON_AddItemToArray(er, o2)) {
       cJSON_Delete(o2);
-      rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+      rc = tc__oom(ctx);
       break;
     }
     rc = tc__json_add_int(ctx, o2, "line", (int64_t)r->errors[i].line);

@@ -33,7 +33,7 @@ static int cart_json(tc_ctx *ctx, cJSON *resp, const tc_cart *c) {
          add_money(lo, "unit_price", &l->unit_price) &&
          add_money(lo, "total", &l->total);
   }
-  return ok ? TC_OK : tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  return ok ? TC_OK : tc__oom(ctx);
 }
 
 static bool order_members(cJSON *o, const tc_order *ord) {
@@ -87,8 +87,7 @@ static bool order_members(cJSON *o, const tc_order *ord) {
 
 static int order_json(tc_ctx *ctx, cJSON *resp, const tc_order *ord) {
   cJSON *o = cJSON_AddObjectToObject(resp, "order");
-  if (!o || !order_members(o, ord))
-    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!o || !order_members(o, ord)) return tc__oom(ctx);
   return TC_OK;
 }
 
@@ -108,7 +107,7 @@ static int page_json(tc_ctx *ctx, cJSON *resp, const tc_order_page *p) {
        (p->next_cursor[0] ? cJSON_AddStringToObject(resp, "next_cursor",
                                                     p->next_cursor) != NULL
                           : cJSON_AddNullToObject(resp, "next_cursor") != NULL);
-  return ok ? TC_OK : tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  return ok ? TC_OK : tc__oom(ctx);
 }
 
 /* A typed call's result: the cart/order on success. */

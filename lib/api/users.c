@@ -236,7 +236,7 @@ static int h_set_roles(tc_ctx *ctx, const tc__api_caller *from,
     cJSON *s = roles & bits[k] ? cJSON_CreateString(names[k]) : NULL;
     if (roles & bits[k] && (!s || !cJSON_AddItemToArray(out, s))) {
       cJSON_Delete(s);
-      return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+      return tc__oom(ctx);
     }
   }
   return TC_OK;

@@ -143,7 +143,7 @@ static int decode_part(tc_ctx *ctx, const char *s, size_t n, const char *what,
   *out = NULL;
   if (n == 0) return bad(ctx, "the token's %s is empty", what);
   unsigned char *buf = tc__malloc(ctx, n + 1);
-  if (!buf) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!buf) return tc__oom(ctx);
   const char *end = NULL;
   if (sodium_base642bin(buf, n, s, n, NULL, out_len, &end, B64) != 0 ||
       end != s + n) {

@@ -53,8 +53,7 @@ static int read_client(const tc_value *cols, size_t n, void *payload) {
   r->c->confidential = tc__col_int(&cols[2]) != 0;
   r->c->redirects = tc__strdup(r->ctx, tc__col_text(&cols[3]));
   tc__col_copy(r->c->scopes, sizeof(r->c->scopes), &cols[4]);
-  if (!r->c->redirects)
-    return tc__seterr(r->ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!r->c->redirects) return tc__oom(r->ctx);
   return 0;
 }
 
@@ -207,7 +206,7 @@ int tc_auth_oauth_register_client(tc_auth_oauth_client *out, tc_ctx *ctx,
     total += strlen(redirect_uris[i]) + 1;
   }
   char *joined = tc__malloc(ctx, total);
-  if (!joined) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!joined) return tc__oom(ctx);
   joined[0] = '\0';
   for (size_t i = 0; i < nredirect; i++) {
     if (i) strcat(joined, "\n");

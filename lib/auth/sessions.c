@@ -208,7 +208,7 @@ static int collect_id(const tc_value *cols, size_t n, void *payload) {
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 16;
     void *p = tc__realloc(l->ctx, l->ids, cap * sizeof(*l->ids));
-    if (!p) return tc__seterr(l->ctx, TC_ENOMEM, NULL, "out of memory");
+    if (!p) return tc__oom(l->ctx);
     l->ids = p;
     l->cap = cap;
   }

@@ -235,7 +235,7 @@ int tc_auth_configure(tc_ctx *ctx, const tc_auth_options *opts) {
   if (!st) return TC_ENOMEM;
   /* Work on a copy so a bad option changes nothing. */
   tc__auth_state *n = tc__malloc(ctx, sizeof(*n));
-  if (!n) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!n) return tc__oom(ctx);
   memcpy(n, st, sizeof(*n));
   int rc = apply(ctx, n, opts);
   if (rc == TC_OK) {

@@ -59,7 +59,6 @@ int cat__images_json(tc_ctx *ctx, const char *const *images, size_t n,
 /* Check ids of categories: well formed, no duplicates, not too many. */
 int cat__check_category_ids(tc_ctx *ctx, const char *const *ids, size_t n);
 int cat__check_amount(tc_ctx *ctx, const char *field, int64_t amount);
-int cat__oom(tc_ctx *ctx);
 
 /* ---- products shared by files (products.c) ---- */
 /* Replace the category links of product_id (ids checked already; each must

@@ -88,7 +88,7 @@ static int publish_category(tc_ctx *ctx, const char *topic, const char *id,
       (name && !cJSON_AddStringToObject(o, "name", name)) ||
       !cJSON_AddStringToObject(o, "path", path)) {
     cJSON_Delete(o);
-    return cat__oom(ctx);
+    return tc__oom(ctx);
   }
   return cat__publish_json(ctx, topic, id, o);
 }

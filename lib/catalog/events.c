@@ -8,10 +8,10 @@
 
 int cat__publish_json(tc_ctx *ctx, const char *topic, const char *key,
                       cJSON *obj) {
-  if (!obj) return cat__oom(ctx);
+  if (!obj) return tc__oom(ctx);
   char *text = cJSON_PrintUnformatted(obj);
   cJSON_Delete(obj);
-  if (!text) return cat__oom(ctx);
+  if (!text) return tc__oom(ctx);
   int rc = tc__publish(ctx, topic, key, text);
   cJSON_free(text);
   return rc;
@@ -59,7 +59,7 @@ static int doc_sku_row(const tc_value *c, size_t n, void *payload) {
 /* Map a callback's bare code to a message (tc__db_exec only sets one for
  * the store's own errors). */
 static int cb_failed(tc_ctx *ctx, int rc) {
-  if (rc == TC_ENOMEM && tc_errcode(ctx) != TC_ENOMEM) return cat__oom(ctx);
+  if (rc == TC_ENOMEM && tc_errcode(ctx) != TC_ENOMEM) return tc__oom(ctx);
   if (rc < 0 && tc_errcode(ctx) == TC_OK)
     return tc__seterr(ctx, rc, NULL, "reading the product for its event");
   return rc;
@@ -74,7 +74,7 @@ int cat__publish_product(tc_ctx *ctx, const char *topic, const char *product_id,
                  cJSON_AddArrayToObject(doc, "active_skus")};
   if (!root || !doc || !cats || !l.skus || !l.active) {
     cJSON_Delete(root);
-    return cat__oom(ctx);
+    return tc__oom(ctx);
   }
   tc_value p[] = {cat__text(product_id)};
   int rc = tc__db_row(ctx,

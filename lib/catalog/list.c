@@ -254,7 +254,7 @@ static int run(tc_ctx *ctx, const built *b, tc_catalog_page *page);
 static int list_in(tc_ctx *ctx, const tc_catalog_query *q, bool all,
                    tc_catalog_page *page) {
   built *b = tc__malloc(ctx, sizeof(*b));
-  if (!b) return cat__oom(ctx);
+  if (!b) return tc__oom(ctx);
   bool empty = false;
   int rc = build(ctx, q, all, b, &empty);
   if (!rc && !empty) rc = run(ctx, b, page);
@@ -267,7 +267,7 @@ static int run(tc_ctx *ctx, const built *b, tc_catalog_page *page) {
   char kind = b->kind;
   int rc;
   page->items = tc__calloc(ctx, limit, sizeof(*page->items));
-  if (!page->items) return cat__oom(ctx);
+  if (!page->items) return tc__oom(ctx);
   list_state s = {ctx, page, limit, "", false};
   rc = tc__db_exec(ctx, b->sql, b->p.v, b->p.n, list_row, &s, NULL);
   if (rc || !s.more) return rc;
@@ -279,7 +279,7 @@ static int run(tc_ctx *ctx, const built *b, tc_catalog_page *page) {
   else
     snprintf(next, sizeof(next), "t.%s.%s", s.last_key, last->id);
   page->next_cursor = tc__strdup(ctx, next);
-  return page->next_cursor ? TC_OK : cat__oom(ctx);
+  return page->next_cursor ? TC_OK : tc__oom(ctx);
 }
 
 int tc_catalog_product_list(tc_catalog_page **out, tc_ctx *ctx,
@@ -292,7 +292,7 @@ int tc_catalog_product_list(tc_catalog_page **out, tc_ctx *ctx,
   int rc = check_query(ctx, q);
   if (rc) return rc;
   tc_catalog_page *page = tc__calloc(ctx, 1, sizeof(*page));
-  if (!page) return cat__oom(ctx);
+  if (!page) return tc__oom(ctx);
   rc = list_in(ctx, q, cat__sees_all(who), page);
   if (rc) {
     tc_catalog_page_free(ctx, page);
@@ -324,7 +324,7 @@ int cat__list_plan(tc_ctx *ctx, const tc_catalog_query *q, bool all, char *out,
   int rc = check_query(ctx, q);
   if (rc) return rc;
   built *b = tc__malloc(ctx, sizeof(*b));
-  if (!b) return cat__oom(ctx);
+  if (!b) return tc__oom(ctx);
   bool empty = false;
   rc = build(ctx, q, all, b, &empty);
   char sql[2100];

@@ -77,7 +77,7 @@ static int record(tc_ctx *ctx, const char *sku, const char *currency,
                              : cJSON_AddNullToObject(o, "compare_at") != 0);
   if (!ok) {
     cJSON_Delete(o);
-    return cat__oom(ctx);
+    return tc__oom(ctx);
   }
   return cat__publish_json(ctx, "catalog.price_changed", cur->product_id, o);
 }

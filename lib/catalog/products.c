@@ -34,17 +34,17 @@ void tc_catalog_product_free(tc_ctx *ctx, tc_catalog_product *p) {
 
 static int parse_images(tc_ctx *ctx, tc_catalog_product *p, const char *json) {
   cJSON *arr = cJSON_Parse(json);
-  if (!arr) return cat__oom(ctx); /* we wrote it: only memory can fail */
+  if (!arr) return tc__oom(ctx); /* we wrote it: only memory can fail */
   int n = cJSON_GetArraySize(arr);
   int rc = TC_OK;
   if (n > 0) {
     p->images = tc__calloc(ctx, (size_t)n, sizeof(char *));
-    if (!p->images) rc = cat__oom(ctx);
+    if (!p->images) rc = tc__oom(ctx);
   }
   for (cJSON *it = arr->child; it && !rc; it = it->next) {
     char *s = tc__strdup(ctx, cJSON_IsString(it) ? it->valuestring : "");
     if (!s) {
-      rc = cat__oom(ctx);
+      rc = tc__oom(ctx);
       break;
     }
     p->images[p->image_count++] = s;
@@ -64,7 +64,7 @@ int cat__product_from_row(tc_ctx *ctx, tc_catalog_product *p, const tc_value *c,
   tc_catalog_status_parse(&p->status, tc__col_text(&c[4]));
   p->attributes = tc__strdup(ctx, tc__col_text(&c[5]));
   if (!p->slug || !p->title || !p->description || !p->attributes)
-    return cat__oom(ctx);
+    return tc__oom(ctx);
   int rc = parse_images(ctx, p, tc__col_text(&c[6]));
   if (rc) return rc;
   p->version = tc__col_int(&c[7]);
@@ -91,7 +91,7 @@ static int category_row(const tc_value *c, size_t n, void *payload) {
   if (p->category_count == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 4;
     tc_id *v = tc__realloc(s->ctx, p->category_ids, cap * sizeof(*v));
-    if (!v) return cat__oom(s->ctx);
+    if (!v) return tc__oom(s->ctx);
     p->category_ids = v;
     s->cap = cap;
   }
@@ -111,7 +111,7 @@ static int variant_row(const tc_value *c, size_t n, void *payload) {
       size_t cap = s->cap ? s->cap * 2 : 4;
       tc_catalog_variant *nv =
           tc__realloc(s->ctx, p->variants, cap * sizeof(*nv));
-      if (!nv) return cat__oom(s->ctx);
+      if (!nv) return tc__oom(s->ctx);
       p->variants = nv;
       s->cap = cap;
     }
@@ -120,7 +120,7 @@ static int variant_row(const tc_value *c, size_t n, void *payload) {
     tc__col_copy(v->id, sizeof(v->id), &c[0]);
     tc__col_copy(v->sku, sizeof(v->sku), &c[1]);
     v->options = tc__strdup(s->ctx, tc__col_text(&c[2]));
-    if (!v->options) return cat__oom(s->ctx);
+    if (!v->options) return tc__oom(s->ctx);
     v->active = tc__col_int(&c[3]) != 0;
     v->weight_grams = tc__col_null(&c[4]) ? -1 : tc__col_int(&c[4]);
     v->version = tc__col_int(&c[5]);
@@ -130,7 +130,7 @@ static int variant_row(const tc_value *c, size_t n, void *payload) {
   if (tc__col_null(&c[8])) return 0; /* no price */
   tc_catalog_price *np =
       tc__realloc(s->ctx, v->prices, (v->price_count + 1) * sizeof(*np));
-  if (!np) return cat__oom(s->ctx);
+  if (!np) return tc__oom(s->ctx);
   v->prices = np;
   tc_catalog_price *pr = &np[v->price_count++];
   memset(pr, 0, sizeof(*pr));
@@ -191,7 +191,7 @@ int tc_catalog_product_get(tc_catalog_product **out, tc_ctx *ctx,
     return tc__seterr(ctx, TC_EINVAL, "id_or_slug",
                       "id_or_slug must be a product id or a slug");
   tc_catalog_product *p = tc__calloc(ctx, 1, sizeof(*p));
-  if (!p) return cat__oom(ctx);
+  if (!p) return tc__oom(ctx);
   /* One read transaction: the product and its variants are one snapshot. */
   int rc = tc__txn_begin(ctx, TC_TXN_READ);
   if (!rc) {
@@ -439,7 +439,7 @@ static int update_event(tc_ctx *ctx, const char *id,
              : TC_OK;
   if (rc) {
     cJSON_Delete(extra);
-    return cat__oom(ctx);
+    return tc__oom(ctx);
   }
   rc = cat__publish_product(ctx, "catalog.product_updated", id, extra);
   cJSON_Delete(extra);
@@ -563,7 +563,7 @@ static int status_in(tc_ctx *ctx, const char *id, tc_catalog_status to,
   if (!cJSON_AddStringToObject(extra, "from", cat__status_str(h.status)) ||
       !cJSON_AddStringToObject(extra, "to", cat__status_str(to))) {
     cJSON_Delete(extra);
-    return cat__oom(ctx);
+    return tc__oom(ctx);
   }
   rc = cat__publish_product(ctx, status_topic(h.status, to), id, extra);
   cJSON_Delete(extra);

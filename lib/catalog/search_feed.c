@@ -294,7 +294,7 @@ static int feed_load_cats(feed *f) {
 }
 
 static int feed_fail(tc_ctx *ctx, int rc) {
-  if (rc == TC_ENOMEM && tc_errcode(ctx) != TC_ENOMEM) return cat__oom(ctx);
+  if (rc == TC_ENOMEM && tc_errcode(ctx) != TC_ENOMEM) return tc__oom(ctx);
   if (rc < 0 && tc_errcode(ctx) == TC_OK)
     return tc__seterr(ctx, rc, NULL, "reading products for the search index");
   return rc;

@@ -40,7 +40,7 @@ int tc_catalog_configure(tc_ctx *ctx, const tc_catalog_options *opts) {
   cat__opts *o = ctx->module_state[TC__SLOT_CATALOG];
   if (!o) {
     o = tc__malloc(ctx, sizeof(*o));
-    if (!o) return cat__oom(ctx);
+    if (!o) return tc__oom(ctx);
     ctx->module_state[TC__SLOT_CATALOG] = o;
     ctx->module_state_free[TC__SLOT_CATALOG] = opts_free;
   }
@@ -49,10 +49,6 @@ int tc_catalog_configure(tc_ctx *ctx, const tc_catalog_options *opts) {
       opts->max_category_depth ? opts->max_category_depth : 8;
   o->max_variants = opts->max_variants ? opts->max_variants : 100;
   return TC_OK;
-}
-
-int cat__oom(tc_ctx *ctx) {
-  return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
 }
 
 /* ---- status ----------------------------------------------------------------
@@ -255,7 +251,7 @@ static int cmp_items(const void *a, const void *b) {
 static int sort_members(tc_ctx *ctx, cJSON *obj, size_t n) {
   if (n < 2) return TC_OK;
   cJSON **v = tc__calloc(ctx, n, sizeof(*v));
-  if (!v) return cat__oom(ctx);
+  if (!v) return tc__oom(ctx);
   size_t i = 0;
   for (cJSON *it = obj->child; it; it = it->next) v[i++] = it;
   qsort(v, n, sizeof(*v), cmp_items);
@@ -324,7 +320,7 @@ int cat__check_object(tc_ctx *ctx, const char *field, const char *json,
   if (!rc) rc = sort_members(ctx, obj, n);
   if (!rc) {
     *out = cJSON_PrintUnformatted(obj);
-    if (!*out) rc = cat__oom(ctx);
+    if (!*out) rc = tc__oom(ctx);
   }
   cJSON_Delete(obj);
   return rc;
@@ -347,18 +343,18 @@ int cat__images_json(tc_ctx *ctx, const char *const *images, size_t n,
     if (rc) return rc;
   }
   cJSON *arr = cJSON_CreateArray();
-  if (!arr) return cat__oom(ctx);
+  if (!arr) return tc__oom(ctx);
   for (size_t i = 0; i < n; i++) {
     cJSON *s = cJSON_CreateString(images[i]);
     if (!s || !cJSON_AddItemToArray(arr, s)) {
       cJSON_Delete(s);
       cJSON_Delete(arr);
-      return cat__oom(ctx);
+      return tc__oom(ctx);
     }
   }
   *out = cJSON_PrintUnformatted(arr);
   cJSON_Delete(arr);
-  return *out ? TC_OK : cat__oom(ctx);
+  return *out ? TC_OK : tc__oom(ctx);
 }
 
 int cat__check_category_ids(tc_ctx *ctx, const char *const *ids, size_t n) {

@@ -53,7 +53,7 @@ static int variant_event(tc_ctx *ctx, const char *topic, const char *product_id,
   if (!cJSON_AddStringToObject(extra, "variant_id", variant_id) ||
       !cJSON_AddStringToObject(extra, "sku", sku)) {
     cJSON_Delete(extra);
-    return cat__oom(ctx);
+    return tc__oom(ctx);
   }
   int rc = cat__publish_product(ctx, topic, product_id, extra);
   cJSON_Delete(extra);

@@ -31,7 +31,7 @@ inv_state *tc__inv_state(tc_ctx *ctx) {
   if (st) return st;
   st = tc__calloc(ctx, 1, sizeof(*st));
   if (!st) {
-    tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    tc__oom(ctx);
     return NULL;
   }
   st->opts.version = TC_INVENTORY_OPTIONS_VERSION;
@@ -254,7 +254,7 @@ static int inv_mark_dirty(tc_ctx *ctx, const char *sku) {
   if (st->ndirty == st->adirty) {
     size_t na = st->adirty ? st->adirty * 2 : 16;
     void *p = tc__realloc(ctx, st->dirty, na * sizeof(*st->dirty));
-    if (!p) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    if (!p) return tc__oom(ctx);
     st->dirty = p;
     st->adirty = na;
   }

@@ -25,7 +25,7 @@ static int res_add_change(tc_ctx *ctx, tc_sync_result *r, size_t *cap,
   if (r->nchanges == *cap) {
     size_t na = *cap ? *cap * 2 : 16;
     void *p = tc__realloc(ctx, r->changes, na * sizeof(*r->changes));
-    if (!p) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    if (!p) return tc__oom(ctx);
     r->changes = p;
     *cap = na;
   }
@@ -43,7 +43,7 @@ static int res_add_error(tc_ctx *ctx, tc_sync_result *r, size_t *cap,
   if (r->nerrors == *cap) {
     size_t na = *cap ? *cap * 2 : 8;
     void *p = tc__realloc(ctx, r->errors, na * sizeof(*r->errors));
-    if (!p) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    if (!p) return tc__oom(ctx);
     r->errors = p;
     *cap = na;
   }
@@ -77,7 +77,7 @@ static int res_to_json(tc_ctx *ctx, const tc_sync_result *r, tc_buf *b) {
     if (!rc) rc = tc_buf_puts(b, "}");
   }
   if (!rc) rc = tc_buf_puts(b, "]}");
-  if (rc) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (rc) return tc__oom(ctx);
   return TC_OK;
 }
 
@@ -88,7 +88,7 @@ static int res_from_json(tc_ctx *ctx, const char *feed_id, const char *text,
   int rc = TC_OK;
   size_t cc = 0, ec = 0;
   if (!doc || !r) {
-    rc = doc ? tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory")
+    rc = doc ? tc__oom(ctx)
              : tc__seterr(ctx, TC_ECORRUPT, "feed_id",
                           "stored result of feed '%s' is damaged", feed_id);
     goto out;
@@ -137,7 +137,7 @@ static int feed_prev_row(const tc_value *cols, size_t n, void *payload) {
   if (n < 2) return TC_ECORRUPT;
   tc__col_copy(p->digest, sizeof(p->digest), &cols[0]);
   p->result = tc__strdup(p->ctx, tc__col_text(&cols[1]));
-  if (!p->result) return tc__seterr(p->ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!p->result) return tc__oom(p->ctx);
   return 0;
 }
 
@@ -198,7 +198,7 @@ static int feed_wh_row(const tc_value *cols, size_t n, void *payload) {
   if (w->n == w->a) {
     size_t na = w->a ? w->a * 2 : 16;
     void *p = tc__realloc(w->ctx, w->codes, na * sizeof(*w->codes));
-    if (!p) return tc__seterr(w->ctx, TC_ENOMEM, NULL, "out of memory");
+    if (!p) return tc__oom(w->ctx);
     w->codes = p;
     w->a = na;
   }
@@ -291,7 +291,7 @@ static int feed_publish(tc_ctx *ctx, const feed_job *j) {
     rc = tc__inv_buf_printf(&b, ",\"rows\":%zu,\"changes\":%zu,\"errors\":%zu}",
                             j->res->rows, j->res->nchanges, j->res->nerrors);
   if (rc)
-    rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    rc = tc__oom(ctx);
   else
     rc = tc__publish(ctx, "inventory.synced", j->feed_id, b.ptr);
   tc_buf_dispose(&b);
@@ -321,7 +321,7 @@ static int feed_touch(tc_ctx *ctx, const feed_job *j) {
   size_t n = j->res->nchanges;
   if (!n) return TC_OK;
   const char **skus = tc__calloc(ctx, n, sizeof(*skus));
-  if (!skus) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!skus) return tc__oom(ctx);
   for (size_t i = 0; i < n; i++) skus[i] = j->res->changes[i].sku;
   qsort(skus, n, sizeof(*skus), feed_sku_cmp);
   int rc = TC_OK;
@@ -400,8 +400,7 @@ int tc_inventory_import(tc_sync_result **out, tc_ctx *ctx,
   const char *p = data;
   size_t n = len;
   if ((rc = tc__feed_encoding(ctx, &p, &n, &bom))) return rc;
-  if (!(j.res = tc__calloc(ctx, 1, sizeof(*j.res))))
-    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!(j.res = tc__calloc(ctx, 1, sizeof(*j.res)))) return tc__oom(ctx);
   snprintf(j.res->feed_id, sizeof(j.res->feed_id), "%s", feed_id);
   j.res->had_bom = bom ? 1 : 0;
   feed_limits lim = {st->opts.max_feed_rows, o.mode};
@@ -497,15 +496,14 @@ int tc_inventory_export(tc_buf *out, tc_ctx *ctx, const tc_principal *who,
       format == TC_FEED_CSV
           ? tc_buf_puts(out, "sku,warehouse,on_hand,reserved,available\r\n")
           : tc_buf_puts(out, "[");
-  if (rc) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (rc) return tc__oom(ctx);
   rc = tc__db_exec(ctx,
                    "SELECT sku, warehouse, on_hand, reserved FROM "
                    "inventory_stock ORDER BY sku, warehouse",
                    NULL, 0, feed_export_row, &e, NULL);
   if (rc == TC_OK && format == TC_FEED_JSON && tc_buf_puts(out, "]"))
     rc = TC_ENOMEM;
-  if (rc == TC_ENOMEM || e.rc == TC_ENOMEM)
-    rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (rc == TC_ENOMEM || e.rc == TC_ENOMEM) rc = tc__oom(ctx);
   if (rc) {
     /* Leave out as it was given. */
     out->size = mark;

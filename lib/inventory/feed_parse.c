@@ -16,7 +16,7 @@ static int feed_rows_push(tc_ctx *ctx, feed_rows *fr, feed_row **out) {
   if (fr->n == fr->a) {
     size_t na = fr->a ? fr->a * 2 : 64;
     void *p = tc__realloc(ctx, fr->v, na * sizeof(*fr->v));
-    if (!p) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    if (!p) return tc__oom(ctx);
     fr->v = p;
     fr->a = na;
   }
@@ -272,7 +272,7 @@ int tc__feed_parse_csv(tc_ctx *ctx, const char *data, size_t len,
     goto out;
   }
   if (rc == TC_ENOMEM) {
-    rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    rc = tc__oom(ctx);
     goto out;
   }
   if (rc) {
@@ -297,7 +297,7 @@ int tc__feed_parse_csv(tc_ctx *ctx, const char *data, size_t len,
       break;
     }
     if (rc == TC_ENOMEM) {
-      rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+      rc = tc__oom(ctx);
       goto out;
     }
     if (rc) { /* the structure is lost after this: never skippable */

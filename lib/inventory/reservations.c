@@ -148,7 +148,7 @@ static int inv_alloc_push(inv_allocs *l, const char *sku, const char *wh,
   if (l->n == l->a) {
     size_t na = l->a ? l->a * 2 : 8;
     void *p = tc__realloc(l->ctx, l->v, na * sizeof(*l->v));
-    if (!p) return tc__seterr(l->ctx, TC_ENOMEM, NULL, "out of memory");
+    if (!p) return tc__oom(l->ctx);
     l->v = p;
     l->a = na;
   }
@@ -192,8 +192,7 @@ static int inv_load(tc_ctx *ctx, const char *id, tc_reservation **out) {
     rc = tc__seterr(ctx, TC_ENOTFOUND, "id", "unknown reservation '%s'", id);
   if (rc == TC_OK) rc = inv_lines_of(ctx, id, &l);
   tc_reservation *r = NULL;
-  if (rc == TC_OK && !(r = tc__calloc(ctx, 1, sizeof(*r))))
-    rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (rc == TC_OK && !(r = tc__calloc(ctx, 1, sizeof(*r)))) rc = tc__oom(ctx);
   if (rc) {
     tc__free(ctx, l.v);
     return rc;
@@ -466,7 +465,7 @@ int tc_inventory_sweep(tc_ctx *ctx, int64_t now_ms, size_t limit,
                       "limit must be between 1 and 10000");
   if (now_ms <= 0) now_ms = tc__now_ms(ctx);
   inv_due d = {ctx, tc__calloc(ctx, limit, TC_ID_STRLEN + 1), 0};
-  if (!d.ids) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!d.ids) return tc__oom(ctx);
   tc_value p[] = {TC_VAL_INT(now_ms), TC_VAL_INT((int64_t)limit)};
   int rc = tc__db_exec(ctx,
                        "SELECT id FROM inventory_reservations WHERE state = "
@@ -515,7 +514,7 @@ static int inv_cand_row(const tc_value *cols, size_t n, void *payload) {
   if (l->n == l->a) {
     size_t na = l->a ? l->a * 2 : 4;
     void *p = tc__realloc(l->ctx, l->v, na * sizeof(*l->v));
-    if (!p) return tc__seterr(l->ctx, TC_ENOMEM, NULL, "out of memory");
+    if (!p) return tc__oom(l->ctx);
     l->v = p;
     l->a = na;
   }
@@ -536,8 +535,7 @@ static int64_t inv_cand_avail(const inv_cand *c, size_t n, const char *wh) {
 static int inv_plan_make(tc_ctx *ctx, inv_plan *pl) {
   pl->cands = tc__calloc(ctx, pl->nlines, sizeof(*pl->cands));
   pl->ncands = tc__calloc(ctx, pl->nlines, sizeof(*pl->ncands));
-  if (!pl->cands || !pl->ncands)
-    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!pl->cands || !pl->ncands) return tc__oom(ctx);
   int rc = TC_OK;
   for (size_t i = 0; i < pl->nlines; i++) {
     inv_cand_list l = {ctx, NULL, 0, 0};
@@ -564,7 +562,7 @@ static int inv_plan_make(tc_ctx *ctx, inv_plan *pl) {
   size_t most = 0;
   for (size_t i = 0; i < pl->nlines; i++) most += pl->ncands[i];
   pl->allocs = tc__calloc(ctx, most ? most : 1, sizeof(*pl->allocs));
-  if (!pl->allocs) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!pl->allocs) return tc__oom(ctx);
   /* One warehouse for everything if any can: the best by priority among
    * those the first line could use (any such one holds every SKU). */
   const inv_cand *one = NULL;
@@ -714,7 +712,7 @@ int tc_inventory_reserve(tc_reservation **out, tc_ctx *ctx,
   inv_req rq = {owner, key, "", ttl_ms ? ttl_ms : st->opts.reservation_ttl_ms,
                 NULL,  0};
   rq.lines = tc__calloc(ctx, nlines, sizeof(*rq.lines));
-  if (!rq.lines) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!rq.lines) return tc__oom(ctx);
   rc = inv_lines_norm(ctx, lines, nlines, rq.lines, &rq.nlines);
   for (size_t i = 0; rc == TC_OK && i < rq.nlines; i++)
     rc = tc__inv_sku_known(ctx, rq.lines[i].sku);

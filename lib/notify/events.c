@@ -148,7 +148,7 @@ static cJSON *variables(tc_ctx *ctx, rule_kind kind, const cJSON *p,
   }
   if (!ok) {
     cJSON_Delete(v);
-    tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    tc__oom(ctx);
     return NULL;
   }
   return v;
@@ -182,7 +182,7 @@ static int apply_rule(tc_ctx *ctx, size_t ri, const tc_queue_message *msg,
     local[strcspn(local, "@")] = '\0';
     if (!uo || !add(uo, "id", u.id) || !add(uo, "name", name ? name : local) ||
         !add(uo, "email", u.email))
-      rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+      rc = tc__oom(ctx);
   }
   char *text = rc == TC_OK ? cJSON_PrintUnformatted(vars) : NULL;
   if (rc == TC_OK && !text) rc = tc__seterr(ctx, TC_ENOMEM, NULL, "no memory");

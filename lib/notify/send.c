@@ -140,7 +140,7 @@ static int build_vars(tc_ctx *ctx, const tc_notify_request *r, const tc_user *u,
       !cJSON_AddStringToObject(o, "email", u->email)) {
     cJSON_Delete(*out);
     *out = NULL;
-    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    return tc__oom(ctx);
   }
   return TC_OK;
 }

@@ -203,13 +203,13 @@ static int apply(tc_ctx *ctx, tc__notify_state *st,
 static tc__notify_state *state_make(tc_ctx *ctx) {
   tc__notify_state *st = tc__calloc(ctx, 1, sizeof(*st));
   if (!st) {
-    tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    tc__oom(ctx);
     return NULL;
   }
   tc_notify_options d = TC_NOTIFY_OPTIONS_INIT;
   if (apply(ctx, st, &d) || tc_notify_inapp_new(&st->inapp, ctx) ||
       tc_notify_log_new(&st->log, ctx, NULL)) {
-    if (!tc_errcode(ctx)) tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    if (!tc_errcode(ctx)) tc__oom(ctx);
     state_free(ctx, st);
     return NULL;
   }

@@ -89,7 +89,7 @@ static tc_notify_template *tpl_copy(tc_ctx *ctx, const char *name,
          lh = html ? strlen(html) + 1 : 0;
   tc_notify_template *t = tc__malloc(ctx, sizeof(*t) + ln + ll + ls + lt + lh);
   if (!t) {
-    tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    tc__oom(ctx);
     return NULL;
   }
   char *p = (char *)(t + 1);
@@ -151,7 +151,7 @@ static int find(tc_notify_template **out, tc_ctx *ctx, const char *name,
                        p, 6, row_cb, &r, NULL);
   if (rc) {
     tc__free(ctx, r.tpl);
-    if (rc == TC_ENOMEM) tc__seterr(ctx, rc, NULL, "out of memory");
+    if (rc == TC_ENOMEM) tc__oom(ctx);
     return rc;
   }
   /* A shipped default only beats a stored one of a less wanted locale. */

@@ -78,7 +78,7 @@ static int load(tc_ctx *ctx, const char *id, wmsg *m) {
                       "attempts, claim_until, subject, body_text, body_html "
                       "FROM notify_messages WHERE id = ?",
                       p, 1, wmsg_cb, m);
-  if (rc == TC_ENOMEM) tc__seterr(ctx, rc, NULL, "out of memory");
+  if (rc == TC_ENOMEM) tc__oom(ctx);
   if (rc) wmsg_finish(m);
   return rc;
 }
@@ -193,7 +193,7 @@ static int deliver(tc_ctx *ctx, tc__notify_state *st, tc_queue_message *msg,
   cJSON_Delete(mo);
   if (!meta) {
     tc_events_release(ctx, msg);
-    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    return tc__oom(ctx);
   }
   tc_notification n = {1,
                        m->id,
@@ -392,7 +392,7 @@ int tc_notify_replay_dead(size_t *replayed, tc_ctx *ctx,
   }
   dead_ids d = {NULL, 0, 1000};
   d.ids = tc__malloc(ctx, d.cap * sizeof(*d.ids));
-  if (!d.ids) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!d.ids) return tc__oom(ctx);
   rc = tc_events_dead_list(ctx, TC__NOTIFY_GROUP, NULL, d.cap, dead_cb, &d);
   for (size_t i = 0; rc == TC_OK && i < d.n; i++) {
     rc = replay_one(ctx, d.ids[i][0], d.ids[i][1]);

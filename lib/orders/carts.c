@@ -211,7 +211,7 @@ static int cart_line_row(const tc_value *col, size_t n, void *payload) {
 int tc__ord_cart_read(tc_ctx *ctx, const ord_cart_row *row, tc_cart **out) {
   *out = NULL;
   tc_cart *c = tc__calloc(ctx, 1, sizeof(*c));
-  if (!c) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!c) return tc__oom(ctx);
   snprintf(c->id, sizeof(c->id), "%s", row->id);
   snprintf(c->user_id, sizeof(c->user_id), "%s", row->user_id);
   memcpy(c->currency, row->currency, 4);
@@ -226,7 +226,7 @@ int tc__ord_cart_read(tc_ctx *ctx, const ord_cart_row *row, tc_cart **out) {
                      "SELECT sku, title, qty, unit_amount FROM "
                      "orders_cart_lines WHERE cart_id = ? ORDER BY sku",
                      p, 1, cart_line_row, &a, NULL);
-    if (rc == TC_ENOMEM) tc__seterr(ctx, rc, NULL, "out of memory");
+    if (rc == TC_ENOMEM) tc__oom(ctx);
   }
   for (size_t i = 0; rc == TC_OK && i < c->nlines; i++) {
     tc_cart_line *l = &c->lines[i];

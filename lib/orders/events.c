@@ -85,7 +85,7 @@ int tc__ord_publish(tc_ctx *ctx, const char *topic, const char *order_id,
   tc_orders_order_free(ctx, o);
   if (!ok) {
     cJSON_Delete(j);
-    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    return tc__oom(ctx);
   }
   sku_acc acc = {skus, 0};
   tc_value p[] = {tc__ord_text(order_id)};
@@ -95,12 +95,12 @@ int tc__ord_publish(tc_ctx *ctx, const char *topic, const char *order_id,
                    p, 1, sku_row, &acc, NULL);
   if (rc) {
     cJSON_Delete(j);
-    if (rc == TC_ENOMEM) tc__seterr(ctx, rc, NULL, "out of memory");
+    if (rc == TC_ENOMEM) tc__oom(ctx);
     return rc;
   }
   char *text = cJSON_PrintUnformatted(j);
   cJSON_Delete(j);
-  if (!text) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!text) return tc__oom(ctx);
   rc = tc__publish(ctx, topic, order_id, text);
   cJSON_free(text);
   return rc;

@@ -108,7 +108,7 @@ int tc__idem_lookup(tc_ctx *ctx, const char *scope, const char *key,
                   "orders_idempotency WHERE scope = ? AND idem_key = ? AND "
                   "expires_ms > ?",
                   p, 3, idem_row, &r);
-  if (rc == TC_ENOMEM) tc__seterr(ctx, rc, NULL, "out of memory");
+  if (rc == TC_ENOMEM) tc__oom(ctx);
   if (rc) {
     tc__free(ctx, out->response);
     out->response = NULL;

@@ -86,7 +86,7 @@ int tc__ord_load(tc_ctx *ctx, const char *order_id, bool with_lines,
                  tc_order **out) {
   *out = NULL;
   tc_order *o = tc__calloc(ctx, 1, sizeof(*o));
-  if (!o) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!o) return tc__oom(ctx);
   tc_value p[] = {tc__ord_text(order_id)};
   int rc = tc__db_row(ctx, "SELECT " ORDER_COLS ORDER_FROM " WHERE o.id = ?", p,
                       1, order_row, o);
@@ -99,7 +99,7 @@ int tc__ord_load(tc_ctx *ctx, const char *order_id, bool with_lines,
                      "total_amount, refunded_qty FROM orders_lines WHERE "
                      "order_id = ? ORDER BY line_no",
                      p, 1, line_row, &a, NULL);
-    if (rc == TC_ENOMEM) tc__seterr(ctx, rc, NULL, "out of memory");
+    if (rc == TC_ENOMEM) tc__oom(ctx);
   }
   if (rc) {
     tc_orders_order_free(ctx, o);
@@ -267,7 +267,7 @@ static int list_common(tc_order_page **out, tc_ctx *ctx, const char *sql,
   if (page) page->items = tc__calloc(ctx, limit, sizeof(tc_order));
   if (!page || !page->items) {
     tc_orders_page_free(ctx, page);
-    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    return tc__oom(ctx);
   }
   tc_value p[] = {
       tc__ord_text(first),  TC_VAL_INT(cur_created), TC_VAL_INT(cur_created),

@@ -435,7 +435,7 @@ int tc_orders_recover(tc_ctx *ctx, uint32_t limit, uint32_t *done) {
   if (!st) return TC_ENOMEM;
   id_list l = {ctx, NULL, 0, limit};
   l.ids = tc__calloc(ctx, limit, sizeof(*l.ids));
-  if (!l.ids) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!l.ids) return tc__oom(ctx);
   /* Payments left pending by a crash first: the settle steps wait on them. */
   uint32_t settled = 0;
   /* Its failures are its own sweep's business; ours goes on. */

@@ -23,7 +23,7 @@ ord_state *tc__ord_state(tc_ctx *ctx) {
   if (st) return st;
   st = tc__calloc(ctx, 1, sizeof(*st));
   if (!st) {
-    tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    tc__oom(ctx);
     return NULL;
   }
   tc_orders_options o = TC_ORDERS_OPTIONS_INIT;

@@ -105,7 +105,7 @@ int tc__pay_reconcile(tc_ctx *ctx, int64_t older_than_ms, uint32_t limit,
   if (rc) return rc;
   if (!tc__pay_state(ctx)) return ctx->errcode;
   open_list *l = tc__calloc(ctx, 1, sizeof(*l));
-  if (!l) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!l) return tc__oom(ctx);
   tc_value p[] = {TC_VAL_INT(tc__now_ms(ctx) - older_than_ms),
                   TC_VAL_INT(limit)};
   rc = tc__db_exec(ctx,

@@ -73,7 +73,7 @@ static int ac_run_queries(tc_ctx *ctx, const srch_terms *t, uint32_t limit,
   }
   res->products = tc__calloc(ctx, limit, sizeof(*res->products));
   res->words = tc__calloc(ctx, limit, sizeof(*res->words));
-  if (!res->products || !res->words) return srch_oom(ctx);
+  if (!res->products || !res->words) return tc__oom(ctx);
   ac_run a = {ctx, res->products, 0, head};
   tc_value p[] = {srch_text(match), TC_VAL_INT(limit)};
   int rc = tc__db_exec(ctx,
@@ -112,7 +112,7 @@ int tc_search_autocomplete(tc_search_completions **out, tc_ctx *ctx,
   srch_terms *t = tc__malloc(ctx, sizeof(*t));
   tc_search_completions *res = tc__calloc(ctx, 1, sizeof(*res));
   if (!t || !res) {
-    rc = srch_oom(ctx);
+    rc = tc__oom(ctx);
   } else if (!(rc = srch_tokenize(ctx, "q", prefix, false, t)) &&
              srch_chars(t->fold[t->n - 1]) >= 2) {
     st->stats.index_queries++;
@@ -233,7 +233,7 @@ static int best_for(tc_ctx *ctx, const char *word, int max, sg_best *b) {
 
 static int sg_run(tc_ctx *ctx, const srch_terms *t, tc_search_suggestion *s) {
   s->corrections = tc__calloc(ctx, t->n, sizeof(*s->corrections));
-  if (!s->corrections) return srch_oom(ctx);
+  if (!s->corrections) return tc__oom(ctx);
   tc_buf q = TC_BUF_INIT;
   q.alloc = &ctx->alloc;
   int rc = TC_OK;
@@ -280,7 +280,7 @@ int tc_search_suggest(tc_search_suggestion **out, tc_ctx *ctx, const char *q) {
   srch_terms *t = tc__malloc(ctx, sizeof(*t));
   tc_search_suggestion *s = tc__calloc(ctx, 1, sizeof(*s));
   if (!t || !s) {
-    rc = srch_oom(ctx);
+    rc = tc__oom(ctx);
   } else if (!(rc = srch_tokenize(ctx, "q", q, false, t))) {
     st->stats.index_queries++;
     rc = sg_run(ctx, t, s);

@@ -20,7 +20,7 @@ int srch_cursor_encode(tc_ctx *ctx, char **out, char kind, const char *a,
   size_t len = sodium_base64_ENCODED_LEN(
       (size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   *out = tc__malloc(ctx, len);
-  if (!*out) return srch_oom(ctx);
+  if (!*out) return tc__oom(ctx);
   sodium_bin2base64(*out, len, (const unsigned char *)raw, (size_t)n,
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   return TC_OK;

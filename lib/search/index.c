@@ -91,7 +91,7 @@ static int doc_build(tc_ctx *ctx, const tc_catalog_product_doc *d,
          push(row, cJSON_CreateString(d->min_prices[i].currency)) &&
          push(row, cJSON_CreateNumber((double)d->min_prices[i].amount));
   }
-  if (!ok) return srch_oom(ctx);
+  if (!ok) return tc__oom(ctx);
   cJSON *attrs = d->attributes && *d->attributes ? cJSON_Parse(d->attributes)
                                                  : cJSON_CreateObject();
   if (!cJSON_IsObject(attrs)) {
@@ -107,14 +107,14 @@ static int doc_build(tc_ctx *ctx, const tc_catalog_product_doc *d,
          push(row, cJSON_CreateString(val)) && put_word(&j->attr_text, val);
   }
   cJSON_Delete(attrs);
-  return ok ? TC_OK : srch_oom(ctx);
+  return ok ? TC_OK : tc__oom(ctx);
 }
 
 /* Run sql with (docid, json array text) unless the array is empty. */
 static int fill(tc_ctx *ctx, const char *sql, int64_t docid, const cJSON *arr) {
   if (!cJSON_GetArraySize(arr)) return TC_OK;
   char *text = cJSON_PrintUnformatted(arr);
-  if (!text) return srch_oom(ctx);
+  if (!text) return tc__oom(ctx);
   tc_value p[] = {TC_VAL_INT(docid), TC_VAL_TEXT(text)};
   int rc = tc__db_exec(ctx, sql, p, 2, NULL, NULL, NULL);
   cJSON_free(text);

@@ -132,7 +132,7 @@ int tc__search_index_order(tc_ctx *ctx, const tc__order_doc *d) {
               tc_buf_puts(&customer, nz(d->customer_email))))
     rc = TC_ENOMEM;
   if (rc) {
-    rc = srch_oom(ctx);
+    rc = tc__oom(ctx);
   } else if (!(rc = tc__txn_begin(ctx, TC_TXN_WRITE))) {
     rc = order_rows(ctx, d, skus.ptr ? skus.ptr : "", customer.ptr);
     rc = tc__txn_end(ctx, rc);
@@ -300,7 +300,7 @@ static int order_canon(tc_ctx *ctx, const so_req *r, tc_buf *b) {
   }
   snprintf(num, sizeof(num), "\x1f%u", r->limit);
   if (!rc) rc = tc_buf_puts(b, num);
-  return rc ? srch_oom(ctx) : TC_OK;
+  return rc ? tc__oom(ctx) : TC_OK;
 }
 
 int tc_search_orders(tc_search_order_page **out, tc_ctx *ctx,
@@ -311,7 +311,7 @@ int tc_search_orders(tc_search_order_page **out, tc_ctx *ctx,
   int rc = srch_enter(ctx, &st);
   if (rc) return rc;
   so_req *r = tc__calloc(ctx, 1, sizeof(*r));
-  if (!r) return srch_oom(ctx);
+  if (!r) return tc__oom(ctx);
   if ((rc = order_scope(ctx, who, &r->customer)) ||
       (rc = check_order_query(ctx, q, r)))
     goto done;
@@ -339,7 +339,7 @@ int tc_search_orders(tc_search_order_page **out, tc_ctx *ctx,
   }
   tc_search_order_page *p = tc__calloc(ctx, 1, sizeof(*p));
   if (!p) {
-    rc = srch_oom(ctx);
+    rc = tc__oom(ctx);
     goto done;
   }
   st->stats.index_queries++;

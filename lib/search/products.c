@@ -450,7 +450,7 @@ static int canon(tc_ctx *ctx, const sp_req *r, tc_buf *b) {
            (long long)q->price_min, (long long)q->price_max,
            q->in_stock ? 1 : 0, (int)q->sort, r->limit, q->facets ? 1 : 0);
   if (!rc) rc = tc_buf_puts(b, num);
-  return rc ? srch_oom(ctx) : TC_OK;
+  return rc ? tc__oom(ctx) : TC_OK;
 }
 
 /* ---- the entry point ----------------------------------------------------- */
@@ -458,7 +458,7 @@ static int canon(tc_ctx *ctx, const sp_req *r, tc_buf *b) {
 static int search_index(tc_ctx *ctx, srch_state *st, const sp_req *r,
                         tc_search_result **out) {
   tc_search_result *res = tc__calloc(ctx, 1, sizeof(*res));
-  if (!res) return srch_oom(ctx);
+  if (!res) return tc__oom(ctx);
   res->total = -1;
   st->stats.index_queries++;
   int rc;
@@ -486,7 +486,7 @@ int tc_search_products(tc_search_result **out, tc_ctx *ctx,
   int rc = srch_enter(ctx, &st);
   if (rc) return rc;
   sp_req *r = tc__calloc(ctx, 1, sizeof(*r));
-  if (!r) return srch_oom(ctx);
+  if (!r) return tc__oom(ctx);
   if ((rc = check_query(ctx, q, r))) goto done;
   bool cache_ok = false;
   int64_t gen = st->opts.cache_ttl_ms < 0 ? 0 : srch_generation(ctx, &cache_ok);

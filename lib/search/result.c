@@ -69,7 +69,7 @@ int srch_result_to_json(tc_ctx *ctx, const tc_search_result *r, cJSON *obj) {
            cJSON_AddNumberToObject(v, "count", (double)f->values[k].count);
     }
   }
-  return ok ? TC_OK : srch_oom(ctx);
+  return ok ? TC_OK : tc__oom(ctx);
 }
 
 /* ---- reading back ------------------------------------------------------- */
@@ -169,7 +169,7 @@ int srch_result_from_json(tc_ctx *ctx, const cJSON *obj,
                           tc_search_result **out) {
   *out = NULL;
   tc_search_result *r = tc__calloc(ctx, 1, sizeof(*r));
-  if (!r) return srch_oom(ctx);
+  if (!r) return tc__oom(ctx);
   const cJSON *hits = get(obj, "hits"), *facets = get(obj, "facets");
   const cJSON *total = get(obj, "total");
   bool ok = cJSON_IsArray(hits) && cJSON_IsArray(facets);
@@ -227,7 +227,7 @@ int srch_orders_to_json(tc_ctx *ctx, const tc_search_order_page *p,
          cJSON_AddNumberToObject(o, "created_ms", (double)h->created_ms);
   }
   ok = ok && add_opt_str(obj, "next_cursor", p->next_cursor);
-  return ok ? TC_OK : srch_oom(ctx);
+  return ok ? TC_OK : tc__oom(ctx);
 }
 
 static bool read_order(tc_ctx *ctx, const cJSON *o, tc_search_order_hit *h) {
@@ -248,7 +248,7 @@ int srch_orders_from_json(tc_ctx *ctx, const cJSON *obj,
                           tc_search_order_page **out) {
   *out = NULL;
   tc_search_order_page *p = tc__calloc(ctx, 1, sizeof(*p));
-  if (!p) return srch_oom(ctx);
+  if (!p) return tc__oom(ctx);
   const cJSON *arr = get(obj, "orders");
   bool ok = cJSON_IsArray(arr) && get_cursor(ctx, obj, &p->next_cursor);
   size_t n = ok ? (size_t)cJSON_GetArraySize(arr) : 0;

@@ -30,7 +30,6 @@ srch_state *srch_state_get(tc_ctx *ctx);
 /* Common entry checks of every search function: the store is SQLite
  * (else TC_EUNSUPPORTED), the group is subscribed, the state exists. */
 int srch_enter(tc_ctx *ctx, srch_state **st);
-int srch_oom(tc_ctx *ctx);
 /* After a store error while searching: log the store's message, give the
  * caller one without SQL. Other codes pass through. */
 int srch_store_failed(tc_ctx *ctx, int rc, const char *what);

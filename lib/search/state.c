@@ -26,7 +26,7 @@ srch_state *srch_state_get(tc_ctx *ctx) {
   if (st) return st;
   st = tc__calloc(ctx, 1, sizeof(*st));
   if (!st) {
-    srch_oom(ctx);
+    tc__oom(ctx);
     return NULL;
   }
   st->opts.version = TC_SEARCH_OPTIONS_VERSION;
@@ -34,10 +34,6 @@ srch_state *srch_state_get(tc_ctx *ctx) {
   ctx->module_state[TC__SLOT_SEARCH] = st;
   ctx->module_state_free[TC__SLOT_SEARCH] = srch_state_free;
   return st;
-}
-
-int srch_oom(tc_ctx *ctx) {
-  return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
 }
 
 int srch_store_failed(tc_ctx *ctx, int rc, const char *what) {
@@ -48,7 +44,7 @@ int srch_store_failed(tc_ctx *ctx, int rc, const char *what) {
                       "usable (see the log)",
                       what);
   }
-  if (rc == TC_ENOMEM && tc_errcode(ctx) != TC_ENOMEM) return srch_oom(ctx);
+  if (rc == TC_ENOMEM && tc_errcode(ctx) != TC_ENOMEM) return tc__oom(ctx);
   if (rc < 0 && tc_errcode(ctx) == TC_OK)
     return tc__seterr(ctx, rc, NULL, "%s failed", what);
   return rc;

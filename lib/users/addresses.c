@@ -46,7 +46,7 @@ cJSON *tc__users_address_json(tc_ctx *ctx, const tc_address *a) {
             cJSON_AddNumberToObject(o, "updated_ms", (double)a->updated_ms);
   if (!ok) {
     cJSON_Delete(o);
-    if (ctx) tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    if (ctx) tc__oom(ctx);
     return NULL;
   }
   return o;
@@ -165,7 +165,7 @@ static int address_event(tc_ctx *ctx, const char *topic, const tc_address *a) {
   if (!o || !cJSON_AddStringToObject(o, "user_id", a->user_id) ||
       !cJSON_AddStringToObject(o, "address_id", a->id)) {
     cJSON_Delete(o);
-    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    return tc__oom(ctx);
   }
   return tc__users_publish(ctx, topic, a->user_id, o);
 }
@@ -181,7 +181,7 @@ static int record_address(tc_ctx *ctx, const tc_principal *who,
   char *nv = after ? tc__users_address_text(after) : NULL;
   int rc;
   if ((before && !ov) || (after && !nv)) {
-    rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    rc = tc__oom(ctx);
   } else {
     tc__users_change ch;
     tc__users_change_begin(&ch, ctx, who, a->user_id, action);

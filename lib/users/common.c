@@ -39,8 +39,7 @@ int tc_users_configure(tc_ctx *ctx, const tc_users_options *opts) {
                       "max_addresses must be at least 1");
   tc_users_options *o = ctx->module_state[TC__SLOT_USERS];
   if (!o) {
-    if (!(o = tc__malloc(ctx, sizeof(*o))))
-      return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    if (!(o = tc__malloc(ctx, sizeof(*o)))) return tc__oom(ctx);
     ctx->module_state[TC__SLOT_USERS] = o;
     ctx->module_state_free[TC__SLOT_USERS] = state_free;
   }
@@ -94,7 +93,7 @@ int tc__users_publish(tc_ctx *ctx, const char *topic, const char *user_id,
                       cJSON *payload) {
   char *text = payload ? cJSON_PrintUnformatted(payload) : NULL;
   cJSON_Delete(payload);
-  if (!text) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!text) return tc__oom(ctx);
   int rc = tc__publish(ctx, topic, user_id, text);
   /* The text may hold a token for the notify module: wipe our copy. */
   sodium_memzero(text, strlen(text));
@@ -118,7 +117,7 @@ cJSON *tc__users_user_json(tc_ctx *ctx, const tc_user *u) {
             cJSON_AddNumberToObject(o, "updated_ms", (double)u->updated_ms);
   if (!ok) {
     cJSON_Delete(o);
-    tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    tc__oom(ctx);
     return NULL;
   }
   return o;
@@ -142,7 +141,7 @@ int tc__users_publish_id(tc_ctx *ctx, const char *topic, const char *user_id) {
   cJSON *o = cJSON_CreateObject();
   if (!o || !cJSON_AddStringToObject(o, "user_id", user_id)) {
     cJSON_Delete(o);
-    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    return tc__oom(ctx);
   }
   return tc__users_publish(ctx, topic, user_id, o);
 }

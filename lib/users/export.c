@@ -153,8 +153,7 @@ static int build(tc_ctx *ctx, const char *user_id, cJSON *doc) {
 
 int tc__users_export_json(tc_ctx *ctx, const char *user_id, cJSON *doc) {
   int rc = build(ctx, user_id, doc);
-  if (rc == TC_ENOMEM && tc_errcode(ctx) != TC_ENOMEM)
-    rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (rc == TC_ENOMEM && tc_errcode(ctx) != TC_ENOMEM) rc = tc__oom(ctx);
   return rc;
 }
 
@@ -166,7 +165,7 @@ int tc_users_export(tc_buf *out, tc_ctx *ctx, const tc_principal *who,
   if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_READ, user_id)))
     return rc;
   cJSON *doc = cJSON_CreateObject();
-  if (!doc) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!doc) return tc__oom(ctx);
   /* One read transaction: a consistent snapshot of every part. */
   if ((rc = tc__txn_begin(ctx, TC_TXN_READ))) {
     cJSON_Delete(doc);
@@ -176,7 +175,7 @@ int tc_users_export(tc_buf *out, tc_ctx *ctx, const tc_principal *who,
   char *text = rc == TC_OK ? cJSON_PrintUnformatted(doc) : NULL;
   cJSON_Delete(doc);
   if (rc) return rc;
-  if (!text) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!text) return tc__oom(ctx);
   rc = tc_buf_puts(out, text);
   cJSON_free(text);
   if (rc) return tc__seterr(ctx, rc, NULL, "out of memory");

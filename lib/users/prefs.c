@@ -150,7 +150,7 @@ static int changed_event(tc_ctx *ctx, const char *user_id, cJSON *keys) {
       !cJSON_AddItemToObject(o, "keys", keys)) {
     cJSON_Delete(o);
     cJSON_Delete(keys);
-    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    return tc__oom(ctx);
   }
   return tc__users_publish(ctx, "users.preferences_changed", user_id, o);
 }
@@ -164,7 +164,7 @@ static int set_txn(tc_ctx *ctx, const tc_principal *who, const char *user_id,
   tc__users_change ch;
   tc__users_change_begin(&ch, ctx, who, user_id, "preferences_changed");
   cJSON *keys = cJSON_CreateArray();
-  if (!keys) return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+  if (!keys) return tc__oom(ctx);
   for (size_t k = 0; rc == TC_OK && k < n; k++) {
     const tc_user_pref *p = &prefs[k];
     int i = def_index(p->key);
@@ -178,7 +178,7 @@ static int set_txn(tc_ctx *ctx, const tc_principal *who, const char *user_id,
     cJSON *s = rc == TC_OK ? cJSON_CreateString(defs[i].key) : NULL;
     if (rc == TC_OK && (!s || !cJSON_AddItemToArray(keys, s))) {
       cJSON_Delete(s);
-      rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+      rc = tc__oom(ctx);
     }
   }
   if (rc || cJSON_GetArraySize(keys) == 0) {
@@ -259,7 +259,7 @@ int tc__users_prefs_json(tc_ctx *ctx, const char *user_id, cJSON *obj) {
   tc_user u;
   int rc = tc__users_load(ctx, user_id, &u);
   if (rc == TC_OK) rc = each_pref(ctx, &u, add_json, obj);
-  if (rc == TC_ENOMEM) return tc__seterr(ctx, rc, NULL, "out of memory");
+  if (rc == TC_ENOMEM) return tc__oom(ctx);
   return rc;
 }
 

@@ -124,7 +124,7 @@ static int updated_event(tc_ctx *ctx, const char *user_id,
   }
   if (!ok) {
     cJSON_Delete(o);
-    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    return tc__oom(ctx);
   }
   return tc__users_publish(ctx, "users.updated", user_id, o);
 }

@@ -23,7 +23,7 @@ int tc__users_publish_token(tc_ctx *ctx, const char *topic, const tc_user *u,
        cJSON_AddStringToObject(o, field, token);
   if (!ok) {
     cJSON_Delete(o);
-    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory");
+    return tc__oom(ctx);
   }
   return tc__users_publish(ctx, topic, u->id, o);
 }
