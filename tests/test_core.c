@@ -229,6 +229,62 @@ START_TEST(after_commit_hooks_run_once_at_the_end) {
 }
 END_TEST
 
+/* The one set of argument checks every module uses (lib/core/text.c). */
+START_TEST(text_checks) {
+  char dir[256];
+  tc_ctx *ctx = tt_ctx_new(dir, sizeof(dir), NULL);
+  ck_assert_int_eq(tc__check_text(ctx, "name", "Ana", 1, 8, 0), TC_OK);
+  ck_assert_int_eq(tc__check_text(ctx, "name", NULL, 1, 8, 0), TC_EINVAL);
+  ck_assert_str_eq(tc_errmsg(ctx), "name is required");
+  ck_assert_str_eq(tc_errfield(ctx), "name");
+  ck_assert_int_eq(tc__check_text(ctx, "name", NULL, 1, 8, TC__TEXT_NULL_OK),
+                   TC_OK);
+  ck_assert_int_eq(tc__check_text(ctx, "name", "", 1, 8, 0), TC_EINVAL);
+  ck_assert_str_eq(tc_errmsg(ctx), "name is required");
+  ck_assert_int_eq(tc__check_text(ctx, "code", "a", 2, 8, 0), TC_EINVAL);
+  ck_assert_str_eq(tc_errmsg(ctx), "code must be at least 2 bytes long");
+  ck_assert_int_eq(tc__check_text(ctx, "name", "123456789", 1, 8, 0),
+                   TC_EINVAL);
+  ck_assert_str_eq(tc_errmsg(ctx), "name is longer than 8 bytes");
+  ck_assert_int_eq(tc__check_text(ctx, "name", "a\xff", 1, 8, 0), TC_EINVAL);
+  ck_assert_str_eq(tc_errmsg(ctx), "name is not valid UTF-8");
+  ck_assert_int_eq(tc__check_text(ctx, "note", "a\nb", 1, 8, 0), TC_EINVAL);
+  ck_assert_str_eq(tc_errmsg(ctx), "note contains a control character");
+  ck_assert_int_eq(tc__check_text(ctx, "note", "a\nb", 1, 8, TC__TEXT_LINES),
+                   TC_OK);
+  ck_assert_int_eq(
+      tc__check_text(ctx, "note", "a\x01", 1, 8, TC__TEXT_CONTROLS), TC_OK);
+  ck_assert_int_eq(tc__check_text(ctx, "title", " \t ", 0, 8,
+                                  TC__TEXT_NOT_BLANK | TC__TEXT_LINES),
+                   TC_EINVAL);
+  ck_assert_str_eq(tc_errmsg(ctx), "title must not be blank");
+  ck_assert_int_eq(tc__check_text(ctx, "title", "", 0, 8, TC__TEXT_NOT_BLANK),
+                   TC_EINVAL);
+  ck_assert_int_eq(tc__check_id(ctx, "id", NULL), TC_EINVAL);
+  ck_assert_str_eq(tc_errmsg(ctx), "id is required");
+  ck_assert_int_eq(tc__check_id(ctx, "id", "not-an-id"), TC_EINVAL);
+  ck_assert_str_eq(tc_errmsg(ctx), "id is not a valid id");
+  tc_id id;
+  tc_id_new(&id, ctx);
+  ck_assert_int_eq(tc__check_id(ctx, "id", id.str), TC_OK);
+  char q[16];
+  tc__quote(q, sizeof(q), "a\x01long text");
+  ck_assert_str_eq(q, "a?long text");
+  tc__quote_n(q, sizeof(q), "caf\xc3\xa9 au lait", 4);
+  ck_assert_str_eq(q, "caf...");
+  char cut[6];
+  tc__text_copy(cut, sizeof(cut), "caf\xc3\xa9s");
+  ck_assert_str_eq(cut, "caf\xc3\xa9");
+  tc__text_copy(cut, 5, "caf\xc3\xa9s");
+  ck_assert_str_eq(cut, "caf");
+  char mail[64];
+  ck_assert_int_eq(
+      tc__email_normalize(ctx, " Ana@Example.COM ", mail, sizeof(mail)), TC_OK);
+  ck_assert_str_eq(mail, "ana@example.com");
+  tt_ctx_free(ctx, dir);
+}
+END_TEST
+
 START_TEST(utf8_validation) {
   ck_assert(tc__utf8_valid("", 0));
   ck_assert(tc__utf8_valid("caf\xc3\xa9", 5));
@@ -353,6 +409,7 @@ static Suite *core_suite(void) {
   tcase_add_test(tc, ctx_survives_every_allocation_failure);
   tcase_add_test(tc, nested_transactions_commit_once_and_roll_back_whole);
   tcase_add_test(tc, after_commit_hooks_run_once_at_the_end);
+  tcase_add_test(tc, text_checks);
   tcase_add_test(tc, utf8_validation);
   tcase_add_test(tc, policy_decides_by_role_owner_and_scope);
   tcase_add_test(tc, logger_gets_one_line_per_message);

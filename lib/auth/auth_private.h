@@ -92,8 +92,6 @@ int tc__auth_audit_commit(tc_ctx *ctx, const char *topic, const char *user_id,
  * and set it as the context's error reason (tc_errreason()). */
 int tc__auth_oauth_err(tc_ctx *ctx, int code, const char *rfc_name,
                        const char *field, const char *fmt, ...) TC_PRINTF(5, 6);
-/* An id argument that must be a canonical id. */
-int tc__auth_check_id(tc_ctx *ctx, const char *field, const char *id);
 /* Role bits as used in tokens; empty when roles is 0. */
 int tc__auth_roles_effective(tc_ctx *ctx, const char *user_id, uint32_t *roles);
 

@@ -221,7 +221,7 @@ int tc_auth_login_user(tc_auth_tokens *out, tc_ctx *ctx, const char *user_id,
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
   memset(out, 0, sizeof(*out));
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = check_password_arg(ctx, password))) return rc;
   return login_common(out, ctx, user_id, user_id, password, client);
 }

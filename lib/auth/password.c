@@ -99,7 +99,7 @@ static int put_password(tc_ctx *ctx, const char *user_id, const char *password,
                         bool with_login, const char *login) {
   tc__auth_state *st = tc__auth_state_get(ctx);
   if (!st) return TC_ENOMEM;
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = policy(ctx, st, "password", password))) return rc;
   char hash[crypto_pwhash_STRBYTES];
   /* Hash before taking the write lock: it takes tens of milliseconds. */
@@ -150,7 +150,7 @@ int tc_auth_credential_set_login(tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__authorize(ctx, who, "auth", TC__ACT_ADMIN, NULL);
-  if (!rc) rc = tc__auth_check_id(ctx, "user_id", user_id);
+  if (!rc) rc = tc__check_id(ctx, "user_id", user_id);
   char norm[TC__EMAIL_MAX + 1];
   const char *l = NULL;
   if (!rc) rc = login_arg(ctx, login, norm, sizeof(norm), &l);
@@ -231,7 +231,7 @@ int tc_auth_verify_password(tc_ctx *ctx, const tc_principal *who,
                             const char *user_id, const char *password) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, user_id)))
     return rc;
   rc = tc__auth_password_verify(ctx, user_id, password, false);
@@ -245,7 +245,7 @@ int tc_auth_change_password(tc_ctx *ctx, const tc_principal *who,
                             const char *new_password) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, user_id)))
     return rc;
   bool staff = who->kind == TC_PRINCIPAL_SYSTEM || (who->roles & TC_ROLE_ADMIN);

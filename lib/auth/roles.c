@@ -30,7 +30,7 @@ int tc_auth_get_roles(uint32_t *roles, tc_ctx *ctx, const tc_principal *who,
   if (roles) *roles = 0;
   if (!ctx || !roles) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_READ, user_id)))
     return rc;
   return tc__auth_get_roles(ctx, user_id, roles);
@@ -78,7 +78,7 @@ static int set_roles(tc_ctx *ctx, const char *user_id, uint32_t roles,
 
 int tc__auth_set_roles(tc_ctx *ctx, const char *user_id, uint32_t roles,
                        const tc_principal *actor) {
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc) return rc;
   if (roles & ~ROLE_ALL)
     return tc__seterr(ctx, TC_EINVAL, "roles", "roles has unknown bits");
@@ -109,7 +109,7 @@ int tc_auth_forget_user(tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = tc__authorize(ctx, who, "auth", TC__ACT_ADMIN, NULL);
-  if (!rc) rc = tc__auth_check_id(ctx, "user_id", user_id);
+  if (!rc) rc = tc__check_id(ctx, "user_id", user_id);
   if (rc) return rc;
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
   rc = tc__auth_revoke_all_sessions(ctx, user_id, "account erased");

@@ -247,7 +247,7 @@ int tc__auth_revoke_sessions(tc_ctx *ctx, const char *user_id,
 
 int tc__auth_revoke_all_sessions(tc_ctx *ctx, const char *user_id,
                                  const char *reason) {
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc) return rc;
   return tc__auth_revoke_sessions(ctx, user_id, "", reason, NULL);
 }
@@ -527,14 +527,13 @@ int tc_auth_sessions_list(tc_ctx *ctx, const tc_principal *who,
   if (next_cursor) next_cursor[0] = '\0';
   if (long_cursor)
     return tc__seterr(ctx, TC_EINVAL, "cursor", "cursor must be an id");
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_READ, user_id)))
     return rc;
   if (!cb) return tc__seterr(ctx, TC_EINVAL, "cb", "cb is NULL");
   if (limit < 1 || limit > 100)
     return tc__seterr(ctx, TC_EINVAL, "limit", "limit must be 1 to 100");
-  if (after_id && *after_id &&
-      (rc = tc__auth_check_id(ctx, "cursor", after_id)))
+  if (after_id && *after_id && (rc = tc__check_id(ctx, "cursor", after_id)))
     return rc;
   list_ctx l = {cb, payload, who->session_id, limit, 0, "", false, 0};
   int64_t now = tc__now_ms(ctx);
@@ -556,7 +555,7 @@ int tc_auth_session_revoke(tc_ctx *ctx, const tc_principal *who,
                            const char *session_id) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__auth_check_id(ctx, "session_id", session_id);
+  int rc = tc__check_id(ctx, "session_id", session_id);
   if (rc) return rc;
   sess_row r = {0};
   tc_value p[] = {TC_VAL_TEXT(session_id)};
@@ -585,7 +584,7 @@ int tc_auth_sessions_revoke_all(tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   if (count) *count = 0;
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, user_id)))
     return rc;
   return tc__auth_revoke_sessions(ctx, user_id, "", "revoked all", count);

@@ -160,7 +160,7 @@ int tc_auth_mfa_status(tc_ctx *ctx, const char *user_id, bool *on) {
   if (!ctx || !on) return TC_EINVAL;
   tc__clearerr(ctx);
   *on = false;
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  int rc = tc__check_id(ctx, "user_id", user_id);
   return rc ? rc : tc__auth_mfa_on(ctx, user_id, on);
 }
 
@@ -296,7 +296,7 @@ int tc_auth_mfa_enroll(tc_auth_mfa_enrolment *out, tc_ctx *ctx,
   memset(out, 0, sizeof(*out));
   tc__auth_state *st = tc__auth_state_get(ctx);
   if (!st) return TC_ENOMEM;
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, user_id)))
     return rc;
   /* The label shows the login e-mail when the user has one. */
@@ -407,7 +407,7 @@ int tc_auth_mfa_confirm(tc_auth_recovery_codes *out, tc_ctx *ctx,
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
   memset(out, 0, sizeof(*out));
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, user_id)))
     return rc;
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
@@ -427,7 +427,7 @@ int tc_auth_mfa_disable(tc_ctx *ctx, const tc_principal *who,
                         const char *code) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__auth_check_id(ctx, "user_id", user_id);
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "auth", TC__ACT_WRITE, user_id)))
     return rc;
   bool self = who->kind == TC_PRINCIPAL_USER && !strcmp(who->user_id, user_id);

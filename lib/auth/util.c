@@ -103,9 +103,3 @@ const char *tc_auth_oauth_error(tc_ctx *ctx) {
   if (!ctx || !ctx->module_state[TC__SLOT_AUTH]) return "";
   return ((tc__auth_state *)ctx->module_state[TC__SLOT_AUTH])->oauth_error;
 }
-
-int tc__auth_check_id(tc_ctx *ctx, const char *field, const char *id) {
-  if (!id || tc_id_check(id) != TC_OK)
-    return tc__seterr(ctx, TC_EINVAL, field, "%s must be an id", field);
-  return TC_OK;
-}

@@ -42,10 +42,8 @@ typedef struct cat__opts {
 } cat__opts;
 cat__opts cat__options(tc_ctx *ctx);
 
-/* ---- validation (validate.c); each sets the message naming field ---- */
-int cat__check_id(tc_ctx *ctx, const char *field, const char *id);
-int cat__check_text(tc_ctx *ctx, const char *field, const char *s, size_t max,
-                    bool required);
+/* ---- validation (validate.c); each sets the message naming field (ids and
+ * text: tc__check_id, tc__check_text in core) ---- */
 int cat__check_slug(tc_ctx *ctx, const char *slug);
 int cat__check_sku(tc_ctx *ctx, const char *field, const char *sku);
 int cat__check_url(tc_ctx *ctx, const char *field, const char *url);

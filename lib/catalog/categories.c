@@ -33,7 +33,7 @@ static int path_row(const tc_value *c, size_t n, void *payload) {
 
 static int read_category(tc_ctx *ctx, const char *field, const char *id,
                          cat_row *r) {
-  int rc = cat__check_id(ctx, field, id);
+  int rc = tc__check_id(ctx, field, id);
   if (rc) return rc;
   tc_value p[] = {cat__text(id)};
   rc = tc__db_row(ctx,
@@ -56,7 +56,8 @@ int cat__category_path(tc_ctx *ctx, const char *field, const char *id,
 }
 
 static int check_name(tc_ctx *ctx, const char *name, char *slug, size_t size) {
-  int rc = cat__check_text(ctx, "name", name, TC_CATALOG_NAME_MAX, true);
+  int rc = tc__check_text(ctx, "name", name, 0, TC_CATALOG_NAME_MAX,
+                          TC__TEXT_NOT_BLANK);
   if (rc) return rc;
   if (tc_catalog_slugify(slug, size, name) != TC_OK)
     return tc__seterr(ctx, TC_EINVAL, "name",

@@ -117,8 +117,7 @@ static int check_query(tc_ctx *ctx, const tc_catalog_query *q) {
     return tc__seterr(ctx, TC_EINVAL, "limit", "limit must be between 1 and %d",
                       LIST_MAX);
   int rc;
-  if (q->category_id &&
-      (rc = cat__check_id(ctx, "category_id", q->category_id)))
+  if (q->category_id && (rc = tc__check_id(ctx, "category_id", q->category_id)))
     return rc;
   bool priced = q->price_min != -1 || q->price_max != -1;
   if (q->price_min != -1 &&

@@ -253,8 +253,9 @@ static int check_input(tc_ctx *ctx, const tc_catalog_product_input *in,
     return tc__seterr(ctx, TC_EINVAL, "version",
                       "product input version must be %d",
                       TC_CATALOG_PRODUCT_INPUT_VERSION);
-  int rc = cat__check_text(ctx, "title", in->title, TC_CATALOG_TITLE_MAX,
-                           create || in->title);
+  int rc = tc__check_text(
+      ctx, "title", in->title, 0, TC_CATALOG_TITLE_MAX,
+      (create || in->title ? TC__TEXT_NOT_BLANK : TC__TEXT_NULL_OK));
   if (rc) return rc;
   if (in->title && tc_catalog_slugify(c->title_key, sizeof(c->title_key),
                                       in->title) != TC_OK)
@@ -268,8 +269,9 @@ static int check_input(tc_ctx *ctx, const tc_catalog_product_input *in,
                       "title has no letter or digit to make a slug from; "
                       "give a slug");
   }
-  if ((rc = cat__check_text(ctx, "description", in->description,
-                            TC_CATALOG_DESC_MAX, false)))
+  if ((rc = tc__check_text(ctx, "description", in->description, 0,
+                           TC_CATALOG_DESC_MAX,
+                           TC__TEXT_NULL_OK | TC__TEXT_LINES)))
     return rc;
   if (in->attributes &&
       (rc = cat__check_object(ctx, "attributes", in->attributes,
@@ -396,7 +398,7 @@ static int head_row(const tc_value *c, size_t n, void *payload) {
 
 /* Read version and status, checking expected_version (> 0). */
 static int read_head(tc_ctx *ctx, const char *id, int64_t expected, head *h) {
-  int rc = cat__check_id(ctx, "id", id);
+  int rc = tc__check_id(ctx, "id", id);
   if (rc) return rc;
   tc_value p[] = {cat__text(id)};
   rc = tc__db_row(ctx,

@@ -84,14 +84,6 @@ int tc_catalog_status_parse(tc_catalog_status *out, const char *name) {
 /* ---- simple fields ----------------------------------------------------------
  */
 
-int cat__check_id(tc_ctx *ctx, const char *field, const char *id) {
-  if (!id || !*id)
-    return tc__seterr(ctx, TC_EINVAL, field, "%s is required", field);
-  if (tc_id_check(id) != TC_OK)
-    return tc__seterr(ctx, TC_EINVAL, field, "%s is not a valid id", field);
-  return TC_OK;
-}
-
 /* Valid UTF-8 without control characters (tabs and newlines allowed only
  * when multiline). */
 static bool text_clean(const char *s, size_t n, bool multiline) {
@@ -103,31 +95,6 @@ static bool text_clean(const char *s, size_t n, bool multiline) {
       return false;
   }
   return true;
-}
-
-int cat__check_text(tc_ctx *ctx, const char *field, const char *s, size_t max,
-                    bool required) {
-  if (!s) {
-    if (required)
-      return tc__seterr(ctx, TC_EINVAL, field, "%s is required", field);
-    return TC_OK;
-  }
-  size_t n = strnlen(s, max + 1);
-  if (n > max)
-    return tc__seterr(ctx, TC_EINVAL, field, "%s is longer than %zu bytes",
-                      field, max);
-  bool multiline = strcmp(field, "description") == 0;
-  if (!text_clean(s, n, multiline))
-    return tc__seterr(ctx, TC_EINVAL, field,
-                      "%s must be UTF-8 text without control characters",
-                      field);
-  if (required) {
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t')) i++;
-    if (i == n)
-      return tc__seterr(ctx, TC_EINVAL, field, "%s must not be blank", field);
-  }
-  return TC_OK;
 }
 
 int tc_catalog_slug_check(const char *slug) {
@@ -367,7 +334,7 @@ int cat__check_category_ids(tc_ctx *ctx, const char *const *ids, size_t n) {
   char field[48];
   for (size_t i = 0; i < n; i++) {
     snprintf(field, sizeof(field), "category_ids[%zu]", i);
-    int rc = cat__check_id(ctx, field, ids[i]);
+    int rc = tc__check_id(ctx, field, ids[i]);
     if (rc) return rc;
     for (size_t k = 0; k < i; k++)
       if (strcmp(ids[k], ids[i]) == 0)

@@ -124,7 +124,7 @@ int tc_catalog_variant_add(tc_id *out, tc_ctx *ctx, const tc_principal *who,
   int arc = cat__may_write(ctx, who);
   if (arc) return arc;
   if (!out) return tc__seterr(ctx, TC_EINVAL, "out", "out is NULL");
-  int rc = cat__check_id(ctx, "product_id", product_id);
+  int rc = tc__check_id(ctx, "product_id", product_id);
   if (rc) return rc;
   char *options = NULL;
   rc = check_variant(ctx, in, true, &options);
@@ -201,7 +201,7 @@ int tc_catalog_variant_update(tc_id *product_out, tc_ctx *ctx,
   tc__clearerr(ctx);
   int arc = cat__may_write(ctx, who);
   if (arc) return arc;
-  int rc = cat__check_id(ctx, "variant_id", variant_id);
+  int rc = tc__check_id(ctx, "variant_id", variant_id);
   if (rc) return rc;
   char *options = NULL;
   rc = check_variant(ctx, in, false, &options);

@@ -38,6 +38,46 @@ void tc__quote(char *dst, size_t size, const char *s) {
   tc__quote_n(dst, size, s, TC__QUOTE_MAX);
 }
 
+int tc__check_text(tc_ctx *ctx, const char *field, const char *s, size_t min,
+                   size_t max, unsigned flags) {
+  if (!s) {
+    if (flags & TC__TEXT_NULL_OK) return TC_OK;
+    return tc__seterr(ctx, TC_EINVAL, field, "%s is required", field);
+  }
+  size_t n = strnlen(s, max + 1);
+  if (n < min && min == 1)
+    return tc__seterr(ctx, TC_EINVAL, field, "%s is required", field);
+  if (n < min)
+    return tc__seterr(ctx, TC_EINVAL, field,
+                      "%s must be at least %zu bytes long", field, min);
+  if (n > max)
+    return tc__seterr(ctx, TC_EINVAL, field, "%s is longer than %zu bytes",
+                      field, max);
+  if (!tc__utf8_valid(s, n))
+    return tc__seterr(ctx, TC_EINVAL, field, "%s is not valid UTF-8", field);
+  bool blank = true;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    bool line = c == '\n' || c == '\t' || c == '\r';
+    if ((c < 0x20 || c == 0x7f) && !(flags & TC__TEXT_CONTROLS) &&
+        !(line && (flags & TC__TEXT_LINES)))
+      return tc__seterr(ctx, TC_EINVAL, field,
+                        "%s contains a control character", field);
+    if (c != ' ' && c != '\t') blank = false;
+  }
+  if (blank && (flags & TC__TEXT_NOT_BLANK))
+    return tc__seterr(ctx, TC_EINVAL, field, "%s must not be blank", field);
+  return TC_OK;
+}
+
+int tc__check_id(tc_ctx *ctx, const char *field, const char *id) {
+  if (!id || !*id)
+    return tc__seterr(ctx, TC_EINVAL, field, "%s is required", field);
+  if (tc_id_check(id) != TC_OK)
+    return tc__seterr(ctx, TC_EINVAL, field, "%s is not a valid id", field);
+  return TC_OK;
+}
+
 void tc__text_copy(char *dst, size_t size, const char *src) {
   if (!size) return;
   size_t n = src ? strlen(src) : 0;

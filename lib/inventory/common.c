@@ -65,28 +65,8 @@ int tc_inventory_configure(tc_ctx *ctx, const tc_inventory_options *opts) {
 
 /* ---- checks ---------------------------------------------------------- */
 
-int tc__inv_check_text(tc_ctx *ctx, const char *field, const char *s,
-                       size_t min, size_t max) {
-  if (!s) {
-    if (min == 0) return TC_OK;
-    return tc__seterr(ctx, TC_EINVAL, field, "%s is required", field);
-  }
-  size_t n = strlen(s);
-  if (n < min || n > max)
-    return tc__seterr(ctx, TC_EINVAL, field,
-                      "%s must be %zu to %zu bytes long (got %zu)", field, min,
-                      max, n);
-  if (!tc__utf8_valid(s, n))
-    return tc__seterr(ctx, TC_EINVAL, field, "%s is not valid UTF-8", field);
-  for (size_t i = 0; i < n; i++)
-    if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-      return tc__seterr(ctx, TC_EINVAL, field,
-                        "%s contains a control character", field);
-  return TC_OK;
-}
-
 int tc__inv_check_sku(tc_ctx *ctx, const char *field, const char *sku) {
-  return tc__inv_check_text(ctx, field, sku, 1, INV_SKU_MAX);
+  return tc__check_text(ctx, field, sku, 1, INV_SKU_MAX, 0);
 }
 
 int tc__inv_check_wh(tc_ctx *ctx, const char *field, const char *code) {

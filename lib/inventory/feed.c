@@ -346,7 +346,7 @@ static void feed_digest(char hex[65], tc_feed_format format, tc_feed_mode mode,
 static int feed_args(tc_ctx *ctx, const char *feed_id, tc_feed_format format,
                      const char *data, size_t len, const tc_import_options *o) {
   int rc;
-  if ((rc = tc__inv_check_text(ctx, "feed_id", feed_id, 1, INV_TEXT_MAX)))
+  if ((rc = tc__check_text(ctx, "feed_id", feed_id, 1, INV_TEXT_MAX, 0)))
     return rc;
   if (format != TC_FEED_CSV && format != TC_FEED_JSON)
     return tc__seterr(ctx, TC_EINVAL, "format", "format must be csv or json");
@@ -358,7 +358,7 @@ static int feed_args(tc_ctx *ctx, const char *feed_id, tc_feed_format format,
   if (o->mode != TC_FEED_ABSOLUTE && o->mode != TC_FEED_DELTA)
     return tc__seterr(ctx, TC_EINVAL, "mode", "mode must be absolute or delta");
   if (o->actor)
-    return tc__inv_check_text(ctx, "actor", o->actor, 1, INV_TEXT_MAX);
+    return tc__check_text(ctx, "actor", o->actor, 1, INV_TEXT_MAX, 0);
   return TC_OK;
 }
 

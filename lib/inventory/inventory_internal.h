@@ -28,8 +28,6 @@ inv_state *tc__inv_state(tc_ctx *ctx);
 /* Argument checks: TC_OK or TC_EINVAL naming field. */
 int tc__inv_check_sku(tc_ctx *ctx, const char *field, const char *sku);
 int tc__inv_check_wh(tc_ctx *ctx, const char *field, const char *code);
-int tc__inv_check_text(tc_ctx *ctx, const char *field, const char *s,
-                       size_t min, size_t max);
 
 /* The ledger's name for who, into buf (INV_ACTOR_MAX bytes): "user:<id>",
  * "system:<client_id>" or "system". Returns buf. */

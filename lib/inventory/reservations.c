@@ -697,9 +697,8 @@ int tc_inventory_reserve(tc_reservation **out, tc_ctx *ctx,
   if (arc) return arc;
   *out = NULL;
   int rc;
-  if ((rc = tc__inv_check_text(ctx, "owner", owner, 1, INV_TEXT_MAX)))
-    return rc;
-  if ((rc = tc__inv_check_text(ctx, "key", key, 1, INV_TEXT_MAX))) return rc;
+  if ((rc = tc__check_text(ctx, "owner", owner, 1, INV_TEXT_MAX, 0))) return rc;
+  if ((rc = tc__check_text(ctx, "key", key, 1, INV_TEXT_MAX, 0))) return rc;
   if (nlines < 1 || nlines > TC_INVENTORY_MAX_LINES || !lines)
     return tc__seterr(ctx, TC_EINVAL, "lines",
                       "lines must hold 1 to %d lines (got %zu)",

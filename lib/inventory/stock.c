@@ -119,9 +119,9 @@ static int inv_adjust_args(tc_ctx *ctx, const char *sku, const char *wh,
       return tc__seterr(ctx, TC_EINVAL, "reason",
                         "reason must be receipt, adjustment or return");
   }
-  if ((rc = tc__inv_check_text(ctx, "actor", actor, 1, INV_TEXT_MAX)))
-    return rc;
-  return tc__inv_check_text(ctx, "reference", reference, 0, INV_TEXT_MAX);
+  if ((rc = tc__check_text(ctx, "actor", actor, 1, INV_TEXT_MAX, 0))) return rc;
+  return tc__check_text(ctx, "reference", reference, 0, INV_TEXT_MAX,
+                        TC__TEXT_NULL_OK);
 }
 
 /* Add delta to on_hand of an existing level row, keeping on_hand >=

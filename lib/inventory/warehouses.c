@@ -9,7 +9,7 @@ static int inv_wh_args(tc_ctx *ctx, const char *name, int32_t priority,
                        int active, bool partial) {
   int rc;
   if (!(partial && !name) &&
-      (rc = tc__inv_check_text(ctx, "name", name, 1, INV_TEXT_MAX)))
+      (rc = tc__check_text(ctx, "name", name, 1, INV_TEXT_MAX, 0)))
     return rc;
   if (!(partial && priority < 0) &&
       (priority < 0 || priority > INV_PRIORITY_MAX))

@@ -54,8 +54,6 @@ int tc__notify_notifier(tc_ctx *ctx, tc_notify_channel ch, tc_notifier **out,
 /* ---- validation ---- */
 int tc__notify_check_name(tc_ctx *ctx, const char *field, const char *name);
 int tc__notify_check_locale(tc_ctx *ctx, const char *field, const char *locale);
-int tc__notify_check_text(tc_ctx *ctx, const char *field, const char *s,
-                          size_t max, bool required);
 int tc__notify_check_channel(tc_ctx *ctx, tc_notify_channel ch);
 int tc__notify_check_category(tc_ctx *ctx, tc_notify_category c);
 

@@ -54,8 +54,8 @@ static int check_request(tc_ctx *ctx, const tc_notify_request *r) {
   if (r->user_id && tc_id_check(r->user_id))
     return tc__seterr(ctx, TC_EINVAL, "user_id", "user_id is not an id");
   if (r->recipient) {
-    if ((rc = tc__notify_check_text(ctx, "recipient", r->recipient,
-                                    TC__NOTIFY_RECIPIENT_MAX, true)))
+    if ((rc = tc__check_text(ctx, "recipient", r->recipient, 1,
+                             TC__NOTIFY_RECIPIENT_MAX, TC__TEXT_CONTROLS)))
       return rc;
     for (const char *p = r->recipient; *p; p++)
       if ((unsigned char)*p < 0x20 || *p == '<' || *p == '>' || *p == ',')
@@ -69,8 +69,8 @@ static int check_request(tc_ctx *ctx, const tc_notify_request *r) {
   if (r->locale && (rc = tc__notify_check_locale(ctx, "locale", r->locale)))
     return rc;
   if (r->idempotency_key) {
-    if ((rc = tc__notify_check_text(ctx, "idempotency_key", r->idempotency_key,
-                                    TC__NOTIFY_KEY_MAX, true)))
+    if ((rc = tc__check_text(ctx, "idempotency_key", r->idempotency_key, 1,
+                             TC__NOTIFY_KEY_MAX, TC__TEXT_CONTROLS)))
       return rc;
     for (const char *p = r->idempotency_key; *p; p++)
       if ((unsigned char)*p <= 0x20 || *p == 0x7f)

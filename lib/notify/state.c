@@ -104,21 +104,6 @@ int tc__notify_check_locale(tc_ctx *ctx, const char *field,
   return TC_OK;
 }
 
-int tc__notify_check_text(tc_ctx *ctx, const char *field, const char *s,
-                          size_t max, bool required) {
-  if (!s || !*s) {
-    if (!required) return TC_OK;
-    return tc__seterr(ctx, TC_EINVAL, field, "%s must not be empty", field);
-  }
-  size_t n = strnlen(s, max + 1);
-  if (n > max)
-    return tc__seterr(ctx, TC_EINVAL, field, "%s is longer than %zu bytes",
-                      field, max);
-  if (!tc__utf8_valid(s, n))
-    return tc__seterr(ctx, TC_EINVAL, field, "%s is not valid UTF-8", field);
-  return TC_OK;
-}
-
 void tc__notify_mask(char *out, size_t size, const char *r) {
   if (!size) return;
   if (!r || !*r) {
@@ -184,8 +169,8 @@ static int apply(tc_ctx *ctx, tc__notify_state *st,
                         "notifier of %s has no send method or a bad version",
                         channel_names[i]);
   }
-  if ((rc = tc__notify_check_text(ctx, "sender", sender, sizeof(st->sender) - 1,
-                                  true)))
+  if ((rc = tc__check_text(ctx, "sender", sender, 1, sizeof(st->sender) - 1,
+                           TC__TEXT_CONTROLS)))
     return rc;
   if (strpbrk(sender, "\r\n") || !strchr(sender, '@'))
     return tc__seterr(ctx, TC_EINVAL, "sender",

@@ -127,7 +127,8 @@ int tc_notify_template_check(tc_ctx *ctx, const char *part,
   if (!ctx) return TC_EINVAL;
   if (!part) part = "template";
   if (!source) return TC_OK;
-  int rc = tc__notify_check_text(ctx, part, source, TC__NOTIFY_PART_MAX, false);
+  int rc = tc__check_text(ctx, part, source, 0, TC__NOTIFY_PART_MAX,
+                          TC__TEXT_NULL_OK | TC__TEXT_CONTROLS);
   if (rc) return rc;
   return tpl_walk(ctx, part, source, NULL, NULL, NULL);
 }

@@ -26,12 +26,15 @@ static int check_parts(tc_ctx *ctx, const tc_notify_template *t) {
   if ((rc = tc__notify_check_name(ctx, "name", t->name)) ||
       (rc = tc__notify_check_channel(ctx, t->channel)) ||
       (rc = tc__notify_check_locale(ctx, "locale", t->locale)) ||
-      (rc = tc__notify_check_text(ctx, "subject", t->subject, SUBJECT_MAX,
-                                  t->channel == TC_NOTIFY_EMAIL)) ||
-      (rc = tc__notify_check_text(ctx, "text", t->text, TC__NOTIFY_PART_MAX,
-                                  true)) ||
-      (rc = tc__notify_check_text(ctx, "html", t->html, TC__NOTIFY_PART_MAX,
-                                  false)))
+      (rc = tc__check_text(
+           ctx, "subject", t->subject, t->channel == TC_NOTIFY_EMAIL ? 1 : 0,
+           SUBJECT_MAX,
+           TC__TEXT_CONTROLS |
+               (t->channel == TC_NOTIFY_EMAIL ? 0 : TC__TEXT_NULL_OK))) ||
+      (rc = tc__check_text(ctx, "text", t->text, 1, TC__NOTIFY_PART_MAX,
+                           TC__TEXT_CONTROLS)) ||
+      (rc = tc__check_text(ctx, "html", t->html, 0, TC__NOTIFY_PART_MAX,
+                           TC__TEXT_NULL_OK | TC__TEXT_CONTROLS)))
     return rc;
   if (t->subject && strpbrk(t->subject, "\r\n"))
     return tc__seterr(ctx, TC_EINVAL, "subject", "subject must be one line");
@@ -309,8 +312,8 @@ void tc_notify_rendered_finish(tc_ctx *ctx, tc_notify_rendered *r) {
 static int parse_vars(tc_ctx *ctx, const char *variables, cJSON **out) {
   *out = NULL;
   if (!variables) variables = "{}";
-  int rc = tc__notify_check_text(ctx, "variables", variables,
-                                 TC__NOTIFY_VARS_MAX, false);
+  int rc = tc__check_text(ctx, "variables", variables, 0, TC__NOTIFY_VARS_MAX,
+                          TC__TEXT_NULL_OK | TC__TEXT_CONTROLS);
   if (rc) return rc;
   size_t n = strlen(variables);
   cJSON *v = cJSON_ParseWithLengthOpts(variables, n + 1, NULL, 1);

@@ -33,8 +33,8 @@ static int check_address(tc_ctx *ctx, const tc_order_address *a) {
     if (!memchr(f[i].value, '\0', f[i].max + 1))
       return tc__seterr(ctx, TC_EINVAL, f[i].field, "%s is not terminated",
                         f[i].field);
-    int rc = tc__ord_check_text(ctx, f[i].field, f[i].value, f[i].max,
-                                f[i].required);
+    int rc = tc__check_text(ctx, f[i].field, f[i].value, f[i].required ? 1 : 0,
+                            f[i].max, f[i].required ? 0 : TC__TEXT_NULL_OK);
     if (rc) return rc;
   }
   const char *c = a->country;
@@ -260,10 +260,10 @@ int tc_orders_checkout(tc_order **out, tc_ctx *ctx, const tc_principal *who,
     return tc__seterr(ctx, TC_EINVAL, "version",
                       "checkout request version must be %d",
                       TC_CHECKOUT_REQUEST_VERSION);
-  if ((rc = tc__ord_check_text(ctx, "idempotency_key", req->idempotency_key,
-                               TC__IDEM_KEY_MAX, true)) ||
-      (rc = tc__ord_check_text(ctx, "payment_source", req->payment_source, 255,
-                               true)))
+  if ((rc = tc__check_text(ctx, "idempotency_key", req->idempotency_key, 1,
+                           TC__IDEM_KEY_MAX, 0)) ||
+      (rc = tc__check_text(ctx, "payment_source", req->payment_source, 1, 255,
+                           0)))
     return rc;
   if (req->currency && tc_currency_check(req->currency))
     return tc__seterr(ctx, TC_EINVAL, "currency",

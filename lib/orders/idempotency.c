@@ -18,8 +18,7 @@ void tc__idem_hash(char out[65], const void *data, size_t len) {
 static int check_key(tc_ctx *ctx, const char *scope, const char *key) {
   if (!scope || !*scope || strlen(scope) > TC__IDEM_SCOPE_MAX)
     return tc__seterr(ctx, TC_EINVAL, "scope", "bad idempotency scope");
-  return tc__ord_check_text(ctx, "idempotency_key", key, TC__IDEM_KEY_MAX,
-                            true);
+  return tc__check_text(ctx, "idempotency_key", key, 1, TC__IDEM_KEY_MAX, 0);
 }
 
 int tc__idem_claim(tc_ctx *ctx, const char *scope, const char *key,

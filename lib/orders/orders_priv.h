@@ -80,12 +80,6 @@ static inline tc_value tc__ord_text(const char *s) {
   return s ? TC_VAL_TEXTN(s, strlen(s)) : TC_VAL_NULL;
 }
 
-/* TC_EINVAL naming field unless s is 1..max bytes of UTF-8 without control
- * characters (required) or NULL/"" (optional, when !required). */
-int tc__ord_check_text(tc_ctx *ctx, const char *field, const char *s,
-                       size_t max, bool required);
-/* TC_EINVAL naming field unless s is a canonical id. */
-int tc__ord_check_id(tc_ctx *ctx, const char *field, const char *s);
 /* Who is acting: TC_ORDER_ACTOR_* bits of who for an order of owner
  * (CUSTOMER only when who is that user), and its text ("admin:<id>"). */
 unsigned tc__ord_actor_mask(const tc_principal *who, const char *owner);

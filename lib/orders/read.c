@@ -125,7 +125,7 @@ static int load_for(tc_ctx *ctx, const tc_principal *who, const char *id,
       !tc__allowed(who, "orders", act, NULL))
     return tc__seterr(ctx, TC_EUNAUTHENTICATED, NULL,
                       "orders need an authenticated caller");
-  int rc = tc__ord_check_id(ctx, "order_id", id);
+  int rc = tc__check_id(ctx, "order_id", id);
   if (rc) return rc;
   tc_order *o = NULL;
   if ((rc = tc__ord_load(ctx, id, lines, &o))) return rc;
@@ -325,7 +325,7 @@ int tc_orders_admin_list(tc_order_page **out, tc_ctx *ctx,
       return tc__seterr(ctx, TC_EINVAL, "status", "unknown order status");
   }
   if (f->customer_id && *f->customer_id &&
-      tc__ord_check_id(ctx, "customer_id", f->customer_id))
+      tc__check_id(ctx, "customer_id", f->customer_id))
     return TC_EINVAL;
   int64_t from = f->created_from_ms, to = f->created_to_ms;
   if (from < 0 || to < 0)

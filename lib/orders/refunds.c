@@ -23,7 +23,7 @@ static int load_acting(tc_ctx *ctx, const tc_principal *who,
   if (!who || who->kind == TC_PRINCIPAL_ANONYMOUS)
     return tc__seterr(ctx, TC_EUNAUTHENTICATED, NULL,
                       "orders need an authenticated caller");
-  int rc = tc__ord_check_id(ctx, "order_id", order_id);
+  int rc = tc__check_id(ctx, "order_id", order_id);
   if (rc) return rc;
   if ((rc = tc__ord_load(ctx, order_id, lines, out))) return rc;
   *mask = tc__ord_actor_mask(who, (*out)->customer_id);
@@ -57,7 +57,8 @@ int tc_orders_transition(tc_order **out, tc_ctx *ctx, const tc_principal *who,
   if (out) *out = NULL;
   tc__clearerr(ctx);
   int rc;
-  if ((rc = tc__ord_check_text(ctx, "reason", reason, 256, false))) return rc;
+  if ((rc = tc__check_text(ctx, "reason", reason, 0, 256, TC__TEXT_NULL_OK)))
+    return rc;
   tc_order *o = NULL;
   unsigned mask = 0;
   if ((rc = load_acting(ctx, who, order_id, false, &o, &mask))) return rc;
@@ -73,7 +74,7 @@ int tc_orders_transition(tc_order **out, tc_ctx *ctx, const tc_principal *who,
   }
   if ((rc = tc__ord_check_rule(ctx, from, to, mask))) return rc;
   if (to == TC_ORDER_SHIPPED &&
-      (rc = tc__ord_check_text(ctx, "tracking", tracking, 128, true)))
+      (rc = tc__check_text(ctx, "tracking", tracking, 1, 128, 0)))
     return rc;
   if (to == TC_ORDER_FULFILLING) {
     /* Goods leave only against captured money. */
@@ -310,7 +311,8 @@ int tc_orders_cancel(tc_order **out, tc_ctx *ctx, const tc_principal *who,
   if (out) *out = NULL;
   tc__clearerr(ctx);
   int rc;
-  if ((rc = tc__ord_check_text(ctx, "reason", reason, 256, false))) return rc;
+  if ((rc = tc__check_text(ctx, "reason", reason, 0, 256, TC__TEXT_NULL_OK)))
+    return rc;
   if (ctx->txn_depth > 0)
     return tc__seterr(ctx, TC_ESTATE, NULL,
                       "cancel calls the payment provider: not inside a "
@@ -370,8 +372,8 @@ int tc_orders_refund(tc_order **out, tc_ctx *ctx, const tc_principal *who,
   if (out) *out = NULL;
   tc__clearerr(ctx);
   int rc;
-  if ((rc = tc__ord_check_text(ctx, "key", key, 128, true)) ||
-      (rc = tc__ord_check_text(ctx, "reason", reason, 256, false)))
+  if ((rc = tc__check_text(ctx, "key", key, 1, 128, 0)) ||
+      (rc = tc__check_text(ctx, "reason", reason, 0, 256, TC__TEXT_NULL_OK)))
     return rc;
   if (!lines || nlines < 1 || nlines > TC_ORDERS_MAX_LINES)
     return tc__seterr(ctx, TC_EINVAL, "lines", "lines must hold 1..%d items",

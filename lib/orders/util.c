@@ -3,31 +3,6 @@
  */
 #include "orders_priv.h"
 
-int tc__ord_check_text(tc_ctx *ctx, const char *field, const char *s,
-                       size_t max, bool required) {
-  if (!s || !*s) {
-    if (!required) return TC_OK;
-    return tc__seterr(ctx, TC_EINVAL, field, "%s is required", field);
-  }
-  size_t n = strlen(s);
-  if (n > max)
-    return tc__seterr(ctx, TC_EINVAL, field, "%s is longer than %zu bytes",
-                      field, max);
-  if (!tc__utf8_valid(s, n))
-    return tc__seterr(ctx, TC_EINVAL, field, "%s is not valid UTF-8", field);
-  for (size_t i = 0; i < n; i++)
-    if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-      return tc__seterr(ctx, TC_EINVAL, field,
-                        "%s contains a control character", field);
-  return TC_OK;
-}
-
-int tc__ord_check_id(tc_ctx *ctx, const char *field, const char *s) {
-  if (tc_id_check(s) != TC_OK)
-    return tc__seterr(ctx, TC_EINVAL, field, "%s is not a valid id", field);
-  return TC_OK;
-}
-
 unsigned tc__ord_actor_mask(const tc_principal *who, const char *owner) {
   if (!who) return 0;
   if (who->kind == TC_PRINCIPAL_SYSTEM) return TC_ORDER_ACTOR_SYSTEM;

@@ -200,8 +200,8 @@ int tc__pay_authorize(tc_ctx *ctx, const char *managed_by, const char *order_id,
                       pay_row *row) {
   int rc;
   memset(row, 0, sizeof(*row));
-  if ((rc = tc__pay_check_id(ctx, "order_id", order_id))) return rc;
-  if (owner && *owner && (rc = tc__pay_check_id(ctx, "owner_user_id", owner)))
+  if ((rc = tc__check_id(ctx, "order_id", order_id))) return rc;
+  if (owner && *owner && (rc = tc__check_id(ctx, "owner_user_id", owner)))
     return rc;
   if ((rc = tc__pay_check_token(ctx, "idempotency_key", key, 200))) return rc;
   if ((rc = tc__pay_check_money(ctx, amount))) return rc;

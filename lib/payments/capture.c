@@ -72,7 +72,7 @@ int tc__pay_capture(tc_ctx *ctx, const char *payment_id, int64_t amount,
                     pay_row *row) {
   int rc;
   memset(row, 0, sizeof(*row));
-  if ((rc = tc__pay_check_id(ctx, "payment_id", payment_id))) return rc;
+  if ((rc = tc__check_id(ctx, "payment_id", payment_id))) return rc;
   if (amount < 0)
     return tc__seterr(ctx, TC_EINVAL, "amount",
                       "amount must not be negative (0 captures all)");
@@ -147,7 +147,7 @@ int tc__pay_finish_void(tc_ctx *ctx, pay_row *row, int rc,
 int tc__pay_void(tc_ctx *ctx, const char *payment_id, pay_row *row) {
   int rc;
   memset(row, 0, sizeof(*row));
-  if ((rc = tc__pay_check_id(ctx, "payment_id", payment_id))) return rc;
+  if ((rc = tc__check_id(ctx, "payment_id", payment_id))) return rc;
   if ((rc = tc__pay_no_txn(ctx))) return rc;
   if (!tc__pay_state(ctx)) return ctx->errcode;
   if ((rc = tc__pay_load(ctx, payment_id, row))) return rc;

@@ -79,7 +79,6 @@ int tc__pay_publish(tc_ctx *ctx, const char *what, const pay_row *row,
 
 /* ---- validation (records.c) ---------------------------------------------- */
 
-int tc__pay_check_id(tc_ctx *ctx, const char *field, const char *id);
 /* 1..max printable ASCII bytes. */
 int tc__pay_check_token(tc_ctx *ctx, const char *field, const char *s,
                         size_t max);

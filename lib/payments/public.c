@@ -145,7 +145,7 @@ int tc_payments_get(tc_payment *out, tc_ctx *ctx, const tc_principal *who,
   if (out) memset(out, 0, sizeof(*out));
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__pay_check_id(ctx, "payment_id", payment_id);
+  int rc = tc__check_id(ctx, "payment_id", payment_id);
   if (rc) return rc;
   pay_row row;
   rc = tc__pay_load(ctx, payment_id, &row);
@@ -167,7 +167,7 @@ int tc_payments_get_for_order(tc_payment *out, tc_ctx *ctx,
   if (out) memset(out, 0, sizeof(*out));
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__pay_check_id(ctx, "order_id", order_id);
+  int rc = tc__check_id(ctx, "order_id", order_id);
   if (rc) return rc;
   pay_row row;
   tc_value p[] = {TC_VAL_TEXT(order_id)};
@@ -213,9 +213,9 @@ int tc_payments_list_for_order(tc_ctx *ctx, const tc_principal *who,
                                void *payload) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__pay_check_id(ctx, "order_id", order_id);
+  int rc = tc__check_id(ctx, "order_id", order_id);
   if (rc) return rc;
-  if (after && (rc = tc__pay_check_id(ctx, "cursor", after))) return rc;
+  if (after && (rc = tc__check_id(ctx, "cursor", after))) return rc;
   if (limit < 1 || limit > 100)
     return tc__seterr(ctx, TC_EINVAL, "limit", "limit must be 1..100");
   if (!cb) return tc__seterr(ctx, TC_EINVAL, "cb", "cb is NULL");

@@ -176,13 +176,6 @@ int tc__pay_publish(tc_ctx *ctx, const char *what, const pay_row *row,
 /* ---- checks ----------------------------------------------------------------
  */
 
-int tc__pay_check_id(tc_ctx *ctx, const char *field, const char *id) {
-  if (!id || tc_id_check(id) != TC_OK)
-    return tc__seterr(ctx, TC_EINVAL, field, "%s must be an id (UUIDv7)",
-                      field);
-  return TC_OK;
-}
-
 int tc__pay_check_token(tc_ctx *ctx, const char *field, const char *s,
                         size_t max) {
   if (!s || !*s)

@@ -179,7 +179,7 @@ int tc__pay_refund(tc_ctx *ctx, const char *payment_id, int64_t amount,
                    const char *key, const char *reason, pay_row *row) {
   int rc;
   memset(row, 0, sizeof(*row));
-  if ((rc = tc__pay_check_id(ctx, "payment_id", payment_id))) return rc;
+  if ((rc = tc__check_id(ctx, "payment_id", payment_id))) return rc;
   if (amount < 0)
     return tc__seterr(ctx, TC_EINVAL, "amount",
                       "amount must not be negative (0 refunds all)");

@@ -81,7 +81,7 @@ char *tc__users_address_text(const tc_address *a) {
 static int set_field(tc_ctx *ctx, const char *field, const char *src, char *dst,
                      size_t size, bool required) {
   if (!src) return TC_OK;
-  int rc = tc__users_check_text(ctx, field, src, required ? 1 : 0, size - 1);
+  int rc = tc__check_text(ctx, field, src, required ? 1 : 0, size - 1, 0);
   if (rc == TC_OK && required) {
     const char *p = src;
     while (*p == ' ') p++;
@@ -261,7 +261,7 @@ int tc_users_add_address(tc_address *out, tc_ctx *ctx, const tc_principal *who,
                          const char *user_id, const tc_address_fields *fields) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__users_check_id(ctx, user_id, "user_id");
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_WRITE, user_id)))
     return rc;
   tc_address a;
@@ -279,7 +279,7 @@ int tc_users_add_address(tc_address *out, tc_ctx *ctx, const tc_principal *who,
 }
 
 static int load_address(tc_ctx *ctx, const char *address_id, tc_address *a) {
-  int rc = tc__users_check_id(ctx, address_id, "address_id");
+  int rc = tc__check_id(ctx, "address_id", address_id);
   if (rc) return rc;
   tc_value p[] = {TC_VAL_TEXT(address_id)};
   rc = tc__db_row(ctx,
@@ -416,7 +416,7 @@ int tc_users_list_addresses(tc_ctx *ctx, const tc_principal *who,
                             void *payload) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__users_check_id(ctx, user_id, "user_id");
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_READ, user_id)))
     return rc;
   tc_user u;

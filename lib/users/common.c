@@ -70,7 +70,7 @@ int tc__users_row_cb(const tc_value *cols, size_t n, void *payload) {
 }
 
 int tc__users_load(tc_ctx *ctx, const char *user_id, tc_user *out) {
-  int rc = tc__users_check_id(ctx, user_id, "user_id");
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc) return rc;
   tc_value p[] = {TC_VAL_TEXT(user_id)};
   rc =

@@ -161,7 +161,7 @@ int tc_users_export(tc_buf *out, tc_ctx *ctx, const tc_principal *who,
                     const char *user_id) {
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__users_check_id(ctx, user_id, "user_id");
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_READ, user_id)))
     return rc;
   cJSON *doc = cJSON_CreateObject();

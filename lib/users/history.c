@@ -108,13 +108,12 @@ int tc_users_history(char *next, tc_ctx *ctx, const tc_principal *who,
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   if (next) next[0] = '\0';
-  int rc = tc__users_check_id(ctx, user_id, "user_id");
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc) return rc;
   if ((rc = tc__authorize(ctx, who, "users", TC__ACT_READ, user_id))) return rc;
   if (limit < 1 || limit > 1000)
     return tc__seterr(ctx, TC_EINVAL, "limit", "limit must be 1 to 1000");
-  if (after && *after && (rc = tc__users_check_id(ctx, after, "after")))
-    return rc;
+  if (after && *after && (rc = tc__check_id(ctx, "after", after))) return rc;
   tc_user u;
   if ((rc = tc__users_load(ctx, user_id, &u))) return rc;
   char last[TC_ID_STRLEN + 1] = "";

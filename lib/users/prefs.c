@@ -62,7 +62,7 @@ static int check_pref(tc_ctx *ctx, const tc_user_pref *p, char *field,
     return tc__seterr(ctx, TC_EINVAL, field, "%s must be a %s", field,
                       d->type == TC_PREF_BOOL ? "boolean" : "string");
   if (d->type == TC_PREF_BOOL) return TC_OK;
-  int rc = tc__users_check_text(ctx, field, p->str, 1, MAX_PREF_VALUE);
+  int rc = tc__check_text(ctx, field, p->str, 1, MAX_PREF_VALUE, 0);
   if (rc) return rc;
   switch (d->check) {
     case CHECK_LOCALE:
@@ -193,7 +193,7 @@ int tc_users_set_prefs(tc_ctx *ctx, const tc_principal *who,
                        size_t n) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__users_check_id(ctx, user_id, "user_id");
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_WRITE, user_id)))
     return rc;
   if (n > 0 && !prefs)
@@ -236,7 +236,7 @@ int tc_users_get_prefs(tc_ctx *ctx, const tc_principal *who,
                        const char *user_id, tc_user_pref_cb cb, void *payload) {
   if (!ctx || !cb) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__users_check_id(ctx, user_id, "user_id");
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_READ, user_id)))
     return rc;
   tc_user u;

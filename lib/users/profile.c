@@ -66,7 +66,7 @@ int tc_users_register(tc_user *out, tc_ctx *ctx, const tc_principal *who,
   if (rc) return rc;
   if (!password || !*password)
     return tc__seterr(ctx, TC_EINVAL, "password", "password is required");
-  if ((rc = tc__users_check_text(ctx, "name", name, 1, TC_USERS_NAME_MAX)))
+  if ((rc = tc__check_text(ctx, "name", name, 1, TC_USERS_NAME_MAX, 0)))
     return rc;
   if (!locale || !*locale) locale = "en";
   if ((rc = tc__users_check_locale(ctx, "locale", locale))) return rc;
@@ -90,7 +90,7 @@ int tc_users_get(tc_user *out, tc_ctx *ctx, const tc_principal *who,
                  const char *user_id) {
   if (!ctx || !out) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__users_check_id(ctx, user_id, "user_id");
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_READ, user_id)))
     return rc;
   return tc__users_load(ctx, user_id, out);
@@ -189,7 +189,7 @@ int tc_users_update(tc_user *out, tc_ctx *ctx, const tc_principal *who,
                     const char *user_id, const tc_user_changes *changes) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__users_check_id(ctx, user_id, "user_id");
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_WRITE, user_id)))
     return rc;
   if (!changes || changes->version != TC_USER_CHANGES_VERSION)
@@ -199,7 +199,7 @@ int tc_users_update(tc_user *out, tc_ctx *ctx, const tc_principal *who,
   want_fields w = {changes->name, changes->locale, NULL};
   char phone[TC_USERS_PHONE_MAX + 1] = "";
   if (w.name &&
-      (rc = tc__users_check_text(ctx, "name", w.name, 1, TC_USERS_NAME_MAX)))
+      (rc = tc__check_text(ctx, "name", w.name, 1, TC_USERS_NAME_MAX, 0)))
     return rc;
   if (w.locale && (rc = tc__users_check_locale(ctx, "locale", w.locale)))
     return rc;
@@ -255,7 +255,7 @@ static int delete_txn(tc_ctx *ctx, const tc_principal *who,
 int tc_users_delete(tc_ctx *ctx, const tc_principal *who, const char *user_id) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__users_check_id(ctx, user_id, "user_id");
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_WRITE, user_id)))
     return rc;
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
@@ -293,7 +293,7 @@ int tc_users_set_roles(tc_ctx *ctx, const tc_principal *who,
                        const char *user_id, uint32_t roles) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__users_check_id(ctx, user_id, "user_id");
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_ADMIN, NULL)))
     return rc;
   const uint32_t known = TC_ROLE_CUSTOMER | TC_ROLE_SUPPORT | TC_ROLE_ADMIN;
@@ -335,8 +335,7 @@ int tc_users_list(char *next, tc_ctx *ctx, const tc_principal *who,
   if (filter) f = *filter;
   if (limit < 1 || limit > 1000)
     return tc__seterr(ctx, TC_EINVAL, "limit", "limit must be 1 to 1000");
-  if (after && *after && (rc = tc__users_check_id(ctx, after, "after")))
-    return rc;
+  if (after && *after && (rc = tc__check_id(ctx, "after", after))) return rc;
   if (f.status != 0 && f.status != TC_USER_ACTIVE &&
       f.status != TC_USER_DELETED)
     return tc__seterr(ctx, TC_EINVAL, "status",
@@ -347,8 +346,8 @@ int tc_users_list(char *next, tc_ctx *ctx, const tc_principal *who,
   /* LIKE pattern of the lower-cased prefix, its wildcards escaped. */
   char like[2 * TC_USERS_EMAIL_MAX + 2] = "";
   if (f.email_prefix && *f.email_prefix) {
-    rc = tc__users_check_text(ctx, "email_prefix", f.email_prefix, 1,
-                              TC_USERS_EMAIL_MAX);
+    rc = tc__check_text(ctx, "email_prefix", f.email_prefix, 1,
+                        TC_USERS_EMAIL_MAX, 0);
     if (rc) return rc;
     size_t k = 0;
     for (const char *s = f.email_prefix; *s; s++) {

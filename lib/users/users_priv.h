@@ -41,14 +41,8 @@ bool tc__users_is_self(const tc_principal *who, const char *user_id);
 int tc__users_load(tc_ctx *ctx, const char *user_id, tc_user *out);
 /* As tc__users_load, but a deleted user is TC_ENOTFOUND too. */
 int tc__users_load_active(tc_ctx *ctx, const char *user_id, tc_user *out);
-/* Check a user id given by a caller: TC_EINVAL naming field when it is not
- * an id. */
-int tc__users_check_id(tc_ctx *ctx, const char *id, const char *field);
 
 /* ---- validation (errors name `field`) ---- */
-/* Well-formed UTF-8 of min..max bytes without control characters. */
-int tc__users_check_text(tc_ctx *ctx, const char *field, const char *s,
-                         size_t min, size_t max);
 int tc__users_check_locale(tc_ctx *ctx, const char *field, const char *s);
 /* Normalise a phone number into out (TC_USERS_PHONE_MAX + 1 bytes). */
 int tc__users_norm_phone(tc_ctx *ctx, const char *field, const char *s,

@@ -4,25 +4,6 @@
 
 #include "users/users_priv.h"
 
-int tc__users_check_text(tc_ctx *ctx, const char *field, const char *s,
-                         size_t min, size_t max) {
-  if (!s) return tc__seterr(ctx, TC_EINVAL, field, "%s is required", field);
-  size_t n = strlen(s);
-  if (n < min || n > max)
-    return tc__seterr(ctx, TC_EINVAL, field,
-                      "%s must be %zu to %zu bytes long (got %zu)", field, min,
-                      max, n);
-  if (!tc__utf8_valid(s, n))
-    return tc__seterr(ctx, TC_EINVAL, field, "%s is not valid UTF-8", field);
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c == 0x7f)
-      return tc__seterr(ctx, TC_EINVAL, field,
-                        "%s contains a control character", field);
-  }
-  return TC_OK;
-}
-
 /* A BCP 47 tag in its common shape: a 2-3 letter language, then subtags of
  * 1-8 letters or digits ("pt-BR", "zh-Hant-TW", "es-419"). */
 int tc__users_check_locale(tc_ctx *ctx, const char *field, const char *s) {
@@ -127,11 +108,5 @@ int tc__users_check_timezone(tc_ctx *ctx, const char *field, const char *s) {
                       "%s must be an IANA time zone name such as "
                       "\"America/Sao_Paulo\" or \"UTC\"",
                       field);
-  return TC_OK;
-}
-
-int tc__users_check_id(tc_ctx *ctx, const char *id, const char *field) {
-  if (tc_id_check(id) != TC_OK)
-    return tc__seterr(ctx, TC_EINVAL, field, "%s is not a valid id", field);
   return TC_OK;
 }

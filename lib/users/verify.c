@@ -67,7 +67,7 @@ int tc_users_send_verification(tc_ctx *ctx, const tc_principal *who,
                                const char *user_id) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__users_check_id(ctx, user_id, "user_id");
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_WRITE, user_id)))
     return rc;
   if ((rc = tc__txn_begin(ctx, TC_TXN_WRITE))) return rc;
@@ -129,7 +129,7 @@ int tc_users_change_email(tc_ctx *ctx, const tc_principal *who,
                           const char *current_password) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
-  int rc = tc__users_check_id(ctx, user_id, "user_id");
+  int rc = tc__check_id(ctx, "user_id", user_id);
   if (rc || (rc = tc__authorize(ctx, who, "users", TC__ACT_WRITE, user_id)))
     return rc;
   char email[TC_USERS_EMAIL_MAX + 1];
