@@ -86,8 +86,6 @@ unsigned tc__ord_actor_mask(const tc_principal *who, const char *owner);
 void tc__ord_actor_text(char out[64], const tc_principal *who);
 /* Format an amount for messages ("12.34 BRL"). */
 void tc__ord_fmt_money(char out[48], int64_t amount, const char *currency);
-/* Copy src into dst (size bytes), cut on a UTF-8 boundary if too long. */
-void tc__ord_copy(char *dst, size_t size, const char *src);
 
 /* ---- transitions (states.c) ---------------------------------------------- */
 

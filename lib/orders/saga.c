@@ -166,8 +166,8 @@ static void set_step(ord_saga *s, const char *step) {
 
 static void set_error(ord_saga *s, int rc, const char *msg) {
   s->result_rc = rc;
-  tc__ord_copy(s->last_error, sizeof(s->last_error),
-               msg && *msg ? msg : tc_strerror(rc));
+  tc__text_copy(s->last_error, sizeof(s->last_error),
+                msg && *msg ? msg : tc_strerror(rc));
 }
 
 /* ---- reserve --------------------------------------------------------------
@@ -282,15 +282,15 @@ static int step_authorize(tc_ctx *ctx, ord_state *st, ord_saga *s) {
       snprintf(why, sizeof(why), "payment %s: %s",
                rc == TC_EDECLINED ? "declined" : "failed", info.decline_code);
     else
-      tc__ord_copy(why, sizeof(why), ctx->errmsg);
+      tc__text_copy(why, sizeof(why), ctx->errmsg);
     int frc = rc == TC_EDECLINED ? TC_EDECLINED : TC_EPROVIDER;
     return fail_payment(ctx, st, s, frc, why);
   }
   if (rc == TC_EUNAVAILABLE || rc == TC_ETIMEOUT) {
     char why[TC__ERRMSG_SIZE];
-    tc__ord_copy(why, sizeof(why), ctx->errmsg);
+    tc__text_copy(why, sizeof(why), ctx->errmsg);
     s->attempts++;
-    tc__ord_copy(s->last_error, sizeof(s->last_error), why);
+    tc__text_copy(s->last_error, sizeof(s->last_error), why);
     save_alone(ctx, st, s); /* best effort: the step stays as it was */
     return tc__seterr(ctx, TC_EUNAVAILABLE, NULL,
                       "payment pending, the provider is unavailable: %s", why);

@@ -34,15 +34,3 @@ void tc__ord_fmt_money(char out[48], int64_t amount, const char *currency) {
       tc_money_format(out, 48, &m) != TC_OK)
     snprintf(out, 48, "%lld %.3s", (long long)amount, currency);
 }
-
-void tc__ord_copy(char *dst, size_t size, const char *src) {
-  if (!size) return;
-  size_t n = src ? strlen(src) : 0;
-  if (n >= size) {
-    n = size - 1;
-    /* Cut on a character boundary: never leave half a UTF-8 sequence. */
-    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80) n--;
-  }
-  if (n) memcpy(dst, src, n);
-  dst[n] = '\0';
-}

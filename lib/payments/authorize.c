@@ -69,19 +69,19 @@ static int create_or_find(tc_ctx *ctx, pay_state *st, const char *managed_by,
       memset(row, 0, sizeof(*row));
       tc_id id;
       tc_id_new(&id, ctx);
-      tc__pay_copy(row->p.id, sizeof(row->p.id), id.str);
-      tc__pay_copy(row->p.order_id, sizeof(row->p.order_id), order_id);
-      tc__pay_copy(row->p.owner_id, sizeof(row->p.owner_id), owner);
-      tc__pay_copy(row->managed_by, sizeof(row->managed_by), managed_by);
-      tc__pay_copy(row->p.state, sizeof(row->p.state), "pending");
+      tc__text_copy(row->p.id, sizeof(row->p.id), id.str);
+      tc__text_copy(row->p.order_id, sizeof(row->p.order_id), order_id);
+      tc__text_copy(row->p.owner_id, sizeof(row->p.owner_id), owner);
+      tc__text_copy(row->managed_by, sizeof(row->managed_by), managed_by);
+      tc__text_copy(row->p.state, sizeof(row->p.state), "pending");
       row->p.amount = *amount;
-      tc__pay_copy(row->p.provider, sizeof(row->p.provider),
-                   st->provider->name);
-      tc__pay_copy(row->p.pending_step, sizeof(row->p.pending_step),
-                   "authorize");
+      tc__text_copy(row->p.provider, sizeof(row->p.provider),
+                    st->provider->name);
+      tc__text_copy(row->p.pending_step, sizeof(row->p.pending_step),
+                    "authorize");
       row->p.created_ms = row->p.updated_ms = tc__now_ms(ctx);
-      tc__pay_copy(row->idem_key, sizeof(row->idem_key), key);
-      tc__pay_copy(row->source, sizeof(row->source), source);
+      tc__text_copy(row->idem_key, sizeof(row->idem_key), key);
+      tc__text_copy(row->source, sizeof(row->source), source);
       snprintf(row->pending_key, sizeof(row->pending_key), "%s:authorize",
                row->p.id);
       row->pending_amount = amount->amount;
@@ -126,8 +126,8 @@ int tc__pay_finish_authorize(tc_ctx *ctx, pay_row *row, int rc,
       pay_row cur;
       wrc = tc__pay_load(ctx, row->p.id, &cur);
       if (wrc == TC_OK && !strcmp(cur.p.pending_step, "authorize")) {
-        tc__pay_copy(cur.p.provider_ref, sizeof(cur.p.provider_ref),
-                     res->provider_ref);
+        tc__text_copy(cur.p.provider_ref, sizeof(cur.p.provider_ref),
+                      res->provider_ref);
         wrc = tc__pay_save(ctx, &cur);
         if (wrc == TC_OK) *row = cur;
       }
@@ -137,7 +137,7 @@ int tc__pay_finish_authorize(tc_ctx *ctx, pay_row *row, int rc,
   }
   if (rc != TC_OK && rc != TC_EDECLINED && rc != TC_EPROVIDER) return rc;
   char key[sizeof(row->pending_key)];
-  tc__pay_copy(key, sizeof(key), row->pending_key);
+  tc__text_copy(key, sizeof(key), row->pending_key);
   int wrc = tc__txn_begin(ctx, TC_TXN_WRITE);
   if (wrc) return wrc;
   wrc = tc__pay_load(ctx, row->p.id, row);
@@ -149,22 +149,23 @@ int tc__pay_finish_authorize(tc_ctx *ctx, pay_row *row, int rc,
     bool move = tc__pay_transition_ok(row->p.state, to);
     if (rc == TC_OK) {
       if (res->provider_ref[0])
-        tc__pay_copy(row->p.provider_ref, sizeof(row->p.provider_ref),
-                     res->provider_ref);
-      tc__pay_copy(row->p.card_last4, sizeof(row->p.card_last4),
-                   res->card_last4);
+        tc__text_copy(row->p.provider_ref, sizeof(row->p.provider_ref),
+                      res->provider_ref);
+      tc__text_copy(row->p.card_last4, sizeof(row->p.card_last4),
+                    res->card_last4);
     } else {
-      tc__pay_copy(row->fail_class, sizeof(row->fail_class),
-                   rc == TC_EDECLINED ? "declined" : "error");
-      tc__pay_copy(row->p.decline_code, sizeof(row->p.decline_code), res->code);
-      tc__pay_copy(row->p.message, sizeof(row->p.message), res->message);
+      tc__text_copy(row->fail_class, sizeof(row->fail_class),
+                    rc == TC_EDECLINED ? "declined" : "error");
+      tc__text_copy(row->p.decline_code, sizeof(row->p.decline_code),
+                    res->code);
+      tc__text_copy(row->p.message, sizeof(row->p.message), res->message);
       if (res->provider_ref[0] && !row->p.provider_ref[0])
-        tc__pay_copy(row->p.provider_ref, sizeof(row->p.provider_ref),
-                     res->provider_ref);
+        tc__text_copy(row->p.provider_ref, sizeof(row->p.provider_ref),
+                      res->provider_ref);
     }
     /* A webhook may have moved it on meanwhile: never go back. */
     if (move) {
-      tc__pay_copy(row->p.state, sizeof(row->p.state), to);
+      tc__text_copy(row->p.state, sizeof(row->p.state), to);
       event = rc == TC_OK ? "authorized" : "failed";
     }
     row->p.pending_step[0] = '\0';

@@ -29,7 +29,7 @@ int tc__pay_finish_capture(tc_ctx *ctx, pay_row *row, int rc,
                            const tc_payment_result *res) {
   if (rc != TC_OK && rc != TC_EDECLINED && rc != TC_EPROVIDER) return rc;
   char key[sizeof(row->pending_key)];
-  tc__pay_copy(key, sizeof(key), row->pending_key);
+  tc__text_copy(key, sizeof(key), row->pending_key);
   int64_t amt = row->pending_amount, base = row->pending_base;
   int wrc = tc__txn_begin(ctx, TC_TXN_WRITE);
   if (wrc) return wrc;
@@ -44,11 +44,12 @@ int tc__pay_finish_capture(tc_ctx *ctx, pay_row *row, int rc,
       row->p.captured = max64(row->p.captured, total);
       if (tc__pay_rank(row->p.state) < tc__pay_rank("captured") &&
           tc__pay_transition_ok(row->p.state, "captured"))
-        tc__pay_copy(row->p.state, sizeof(row->p.state), "captured");
+        tc__text_copy(row->p.state, sizeof(row->p.state), "captured");
       event = true;
     } else {
-      tc__pay_copy(row->p.decline_code, sizeof(row->p.decline_code), res->code);
-      tc__pay_copy(row->p.message, sizeof(row->p.message), res->message);
+      tc__text_copy(row->p.decline_code, sizeof(row->p.decline_code),
+                    res->code);
+      tc__text_copy(row->p.message, sizeof(row->p.message), res->message);
     }
     row->p.pending_step[0] = '\0';
     row->pending_key[0] = '\0';
@@ -105,7 +106,8 @@ int tc__pay_capture(tc_ctx *ctx, const char *payment_id, int64_t amount,
                       amt, left);
     if (rc == TC_OK) {
       row->capture_seq++;
-      tc__pay_copy(row->p.pending_step, sizeof(row->p.pending_step), "capture");
+      tc__text_copy(row->p.pending_step, sizeof(row->p.pending_step),
+                    "capture");
       snprintf(row->pending_key, sizeof(row->pending_key),
                "%s:capture:%" PRId64, row->p.id, row->capture_seq);
       row->pending_amount = amt;
@@ -129,11 +131,12 @@ int tc__pay_finish_void(tc_ctx *ctx, pay_row *row, int rc,
   if (mine) {
     bool event = false;
     if (rc == TC_OK && tc__pay_transition_ok(row->p.state, "voided")) {
-      tc__pay_copy(row->p.state, sizeof(row->p.state), "voided");
+      tc__text_copy(row->p.state, sizeof(row->p.state), "voided");
       event = true;
     } else if (rc != TC_OK) {
-      tc__pay_copy(row->p.decline_code, sizeof(row->p.decline_code), res->code);
-      tc__pay_copy(row->p.message, sizeof(row->p.message), res->message);
+      tc__text_copy(row->p.decline_code, sizeof(row->p.decline_code),
+                    res->code);
+      tc__text_copy(row->p.message, sizeof(row->p.message), res->message);
     }
     row->p.pending_step[0] = '\0';
     row->pending_key[0] = '\0';
@@ -172,7 +175,7 @@ int tc__pay_void(tc_ctx *ctx, const char *payment_id, pay_row *row) {
   } else if (rc == TC_OK) {
     rc = tc__pay_check_transition(ctx, "void", row->p.state, "voided");
     if (rc == TC_OK) {
-      tc__pay_copy(row->p.pending_step, sizeof(row->p.pending_step), "void");
+      tc__text_copy(row->p.pending_step, sizeof(row->p.pending_step), "void");
       snprintf(row->pending_key, sizeof(row->pending_key), "%s:void",
                row->p.id);
       row->pending_amount = 0;

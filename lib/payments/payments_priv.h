@@ -148,8 +148,6 @@ void tc__pay_provider_set_tolerance(tc_payment_provider *p, int64_t tol_s);
 void tc__pay_sandbox_set_tolerance(tc_payment_provider *p, int64_t tol_s);
 void tc__pay_stripe_set_tolerance(tc_payment_provider *p, int64_t tol_s);
 
-/* Copy helpers. */
-void tc__pay_copy(char *dst, size_t size, const char *src);
 /* Copy src, replacing what JSON would need escaped ('"', '\\', control
  * characters, non-ASCII) with '_', for provider words in event payloads. */
 void tc__pay_json_safe(char *dst, size_t size, const char *src);

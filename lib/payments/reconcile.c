@@ -39,7 +39,7 @@ static int settle_by_fetch(tc_ctx *ctx, pay_row *row) {
   if (rc) return rc;
   const char *state = fetched_state(res.status);
   if (!strcmp(state, "failed")) {
-    if (!res.code[0]) tc__pay_copy(res.code, sizeof(res.code), "failed");
+    if (!res.code[0]) tc__text_copy(res.code, sizeof(res.code), "failed");
     return tc__pay_finish_authorize(ctx, row, TC_EDECLINED, &res);
   }
   if (!*state || !strcmp(state, "voided"))

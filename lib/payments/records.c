@@ -7,16 +7,8 @@
 
 #include "payments_priv.h"
 
-void tc__pay_copy(char *dst, size_t size, const char *src) {
-  if (!size) return;
-  size_t n = src ? strlen(src) : 0;
-  if (n >= size) n = size - 1;
-  if (n) memcpy(dst, src, n);
-  dst[n] = '\0';
-}
-
 void tc__pay_json_safe(char *dst, size_t size, const char *src) {
-  tc__pay_copy(dst, size, src);
+  tc__text_copy(dst, size, src);
   for (char *c = dst; *c; c++)
     if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 ||
         (unsigned char)*c >= 0x7f)
@@ -59,7 +51,7 @@ int tc__pay_row_cb(const tc_value *cols, size_t ncols, void *payload) {
 int tc__pay_load(tc_ctx *ctx, const char *payment_id, pay_row *row) {
   /* payment_id may point into row (reloading): copy it first. */
   char id[TC_ID_STRLEN + 1];
-  tc__pay_copy(id, sizeof(id), payment_id);
+  tc__text_copy(id, sizeof(id), payment_id);
   payment_id = id;
   tc_value p[] = {TC_VAL_TEXT(payment_id)};
   int rc = tc__db_row(

@@ -57,7 +57,7 @@ int tc__pay_finish_refund(tc_ctx *ctx, pay_row *row, int rc,
                           const tc_payment_result *res) {
   if (rc != TC_OK && rc != TC_EDECLINED && rc != TC_EPROVIDER) return rc;
   char key[sizeof(row->pending_key)];
-  tc__pay_copy(key, sizeof(key), row->pending_key);
+  tc__text_copy(key, sizeof(key), row->pending_key);
   int64_t amt = row->pending_amount, base = row->pending_base;
   int wrc = tc__txn_begin(ctx, TC_TXN_WRITE);
   if (wrc) return wrc;
@@ -86,11 +86,12 @@ int tc__pay_finish_refund(tc_ctx *ctx, pay_row *row, int rc,
                            : "partially_refunded";
       if (tc__pay_rank(to) >= tc__pay_rank(row->p.state) &&
           tc__pay_transition_ok(row->p.state, to))
-        tc__pay_copy(row->p.state, sizeof(row->p.state), to);
+        tc__text_copy(row->p.state, sizeof(row->p.state), to);
       event = true;
     } else {
-      tc__pay_copy(row->p.decline_code, sizeof(row->p.decline_code), res->code);
-      tc__pay_copy(row->p.message, sizeof(row->p.message), res->message);
+      tc__text_copy(row->p.decline_code, sizeof(row->p.decline_code),
+                    res->code);
+      tc__text_copy(row->p.message, sizeof(row->p.message), res->message);
     }
     row->p.pending_step[0] = '\0';
     row->pending_key[0] = '\0';
@@ -158,7 +159,7 @@ static int start_refund(tc_ctx *ctx, pay_row *row, int64_t amount,
                       " that can still be refunded",
                       amt, left);
   row->refund_seq++;
-  tc__pay_copy(row->p.pending_step, sizeof(row->p.pending_step), "refund");
+  tc__text_copy(row->p.pending_step, sizeof(row->p.pending_step), "refund");
   snprintf(row->pending_key, sizeof(row->pending_key), "%s:refund:%" PRId64,
            row->p.id, row->refund_seq);
   row->pending_amount = amt;

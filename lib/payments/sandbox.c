@@ -52,9 +52,9 @@ enum { SB_AUTH = 1, SB_CAPTURE, SB_VOID, SB_REFUND };
 static void set(tc_payment_result *r, tc_payment_outcome o, const char *status,
                 const char *code, const char *msg) {
   r->outcome = o;
-  tc__pay_copy(r->status, sizeof(r->status), status);
-  tc__pay_copy(r->code, sizeof(r->code), code);
-  tc__pay_copy(r->message, sizeof(r->message), msg);
+  tc__text_copy(r->status, sizeof(r->status), status);
+  tc__text_copy(r->code, sizeof(r->code), code);
+  tc__text_copy(r->message, sizeof(r->message), msg);
 }
 
 /* The key's slot (new when unknown), or NULL when out of memory. */
@@ -71,7 +71,7 @@ static sb_key *key_slot(sandbox *sb, const char *key, int method,
   }
   sb_key *k = &sb->keys[sb->nkeys++];
   memset(k, 0, sizeof(*k));
-  tc__pay_copy(k->key, sizeof(k->key), key);
+  tc__text_copy(k->key, sizeof(k->key), key);
   k->method = method;
   k->amount = amount;
   return k;
@@ -162,10 +162,10 @@ static int sb_decide_auth(sandbox *sb, int tries, bool *done,
   if (!in) return TC_ENOMEM;
   in->amount = req->amount;
   memcpy(in->currency, req->currency, sizeof(in->currency));
-  tc__pay_copy(in->status, sizeof(in->status), "authorized");
+  tc__text_copy(in->status, sizeof(in->status), "authorized");
   set(res, TC_PAYMENT_APPROVED, "authorized", "", "");
-  tc__pay_copy(res->provider_ref, sizeof(res->provider_ref), in->ref);
-  tc__pay_copy(res->card_last4, sizeof(res->card_last4), last4_of(src));
+  tc__text_copy(res->provider_ref, sizeof(res->provider_ref), in->ref);
+  tc__text_copy(res->card_last4, sizeof(res->card_last4), last4_of(src));
   res->amount = req->amount;
   sb->ledger.authorizations++;
   sb->ledger.authorized += req->amount;
@@ -181,7 +181,7 @@ static int sb_decide(sandbox *sb, int method, int tries, bool *done,
     set(res, TC_PAYMENT_ERROR, "failed", "resource_missing", "no such payment");
     return TC_OK;
   }
-  tc__pay_copy(res->provider_ref, sizeof(res->provider_ref), in->ref);
+  tc__text_copy(res->provider_ref, sizeof(res->provider_ref), in->ref);
   if (method == SB_CAPTURE) {
     int64_t left = in->amount - in->captured;
     int64_t amt = req->amount ? req->amount : left;
@@ -192,7 +192,7 @@ static int sb_decide(sandbox *sb, int method, int tries, bool *done,
       return TC_OK;
     }
     in->captured += amt;
-    tc__pay_copy(in->status, sizeof(in->status), "captured");
+    tc__text_copy(in->status, sizeof(in->status), "captured");
     sb->ledger.captures++;
     sb->ledger.captured += amt;
     res->amount = amt;
@@ -203,7 +203,7 @@ static int sb_decide(sandbox *sb, int method, int tries, bool *done,
           "only an uncaptured authorization can be voided");
       return TC_OK;
     }
-    tc__pay_copy(in->status, sizeof(in->status), "voided");
+    tc__text_copy(in->status, sizeof(in->status), "voided");
     sb->ledger.voids++;
     set(res, TC_PAYMENT_APPROVED, "voided", "", "");
   } else {
@@ -215,7 +215,7 @@ static int sb_decide(sandbox *sb, int method, int tries, bool *done,
       return TC_OK;
     }
     in->refunded += amt;
-    tc__pay_copy(
+    tc__text_copy(
         in->status, sizeof(in->status),
         in->refunded == in->captured ? "refunded" : "partially_refunded");
     sb->ledger.refunds++;
@@ -293,7 +293,7 @@ static int sb_fetch(void *self, const tc_payment_request *req,
     set(res, TC_PAYMENT_ERROR, "failed", "resource_missing", "no such payment");
   } else {
     set(res, TC_PAYMENT_APPROVED, in->status, "", "");
-    tc__pay_copy(res->provider_ref, sizeof(res->provider_ref), in->ref);
+    tc__text_copy(res->provider_ref, sizeof(res->provider_ref), in->ref);
     res->amount = in->amount;
   }
   pthread_mutex_unlock(&sb->lock);
@@ -352,8 +352,8 @@ int tc_payment_provider_sandbox_new(tc_payment_provider **out,
   sb->slow_ms = o.slow_ms ? o.slow_ms : 2000;
   sb->timeout_ms = o.timeout_ms ? o.timeout_ms : 10000;
   sb->tolerance_s = o.webhook_tolerance_s ? o.webhook_tolerance_s : 300;
-  tc__pay_copy(sb->secret, sizeof(sb->secret),
-               o.webhook_secret ? o.webhook_secret : "whsec_sandbox");
+  tc__text_copy(sb->secret, sizeof(sb->secret),
+                o.webhook_secret ? o.webhook_secret : "whsec_sandbox");
   sb->vt.version = TC_PAYMENT_PROVIDER_VERSION;
   sb->vt.self = sb;
   sb->vt.name = "sandbox";

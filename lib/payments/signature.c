@@ -144,12 +144,12 @@ int tc__pay_event_parse(const char *body, size_t len, tc_payment_event *ev) {
     const ev_map *m = NULL;
     for (size_t i = 0; i < sizeof(ev_types) / sizeof(ev_types[0]); i++)
       if (!strcmp(ev_types[i].stripe, type)) m = &ev_types[i];
-    tc__pay_copy(ev->event_id, sizeof(ev->event_id), id);
-    tc__pay_copy(ev->type, sizeof(ev->type), m ? m->type : type);
+    tc__text_copy(ev->event_id, sizeof(ev->event_id), id);
+    tc__text_copy(ev->type, sizeof(ev->type), m ? m->type : type);
     const char *ref = m && m->ref_from_intent ? str_of(obj, "payment_intent")
                                               : str_of(obj, "id");
-    tc__pay_copy(ev->provider_ref, sizeof(ev->provider_ref), ref);
-    tc__pay_copy(ev->status, sizeof(ev->status), str_of(obj, "status"));
+    tc__text_copy(ev->provider_ref, sizeof(ev->provider_ref), ref);
+    tc__text_copy(ev->status, sizeof(ev->status), str_of(obj, "status"));
     ev->amount = int_of(obj, m ? m->amount : "amount");
     const char *cur = str_of(obj, "currency");
     if (cur && strlen(cur) == 3)

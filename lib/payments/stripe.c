@@ -133,9 +133,9 @@ static int http(stripe *s, CURL *c, const char *method, const char *path,
 static void set(tc_payment_result *r, tc_payment_outcome o, const char *status,
                 const char *code, const char *msg) {
   r->outcome = o;
-  tc__pay_copy(r->status, sizeof(r->status), status);
-  tc__pay_copy(r->code, sizeof(r->code), code);
-  tc__pay_copy(r->message, sizeof(r->message), msg);
+  tc__text_copy(r->status, sizeof(r->status), status);
+  tc__text_copy(r->code, sizeof(r->code), code);
+  tc__text_copy(r->message, sizeof(r->message), msg);
 }
 
 static const char *jstr(const cJSON *o, const char *name) {
@@ -163,7 +163,7 @@ static void find_last4(const cJSON *pi, tc_payment_result *res) {
     card = jobj(o, "card");
   if (!card && (o = jobj(pi, "payment_method"))) card = jobj(o, "card");
   const char *l4 = card ? jstr(card, "last4") : NULL;
-  if (l4 && strlen(l4) == 4) tc__pay_copy(res->card_last4, 5, l4);
+  if (l4 && strlen(l4) == 4) tc__text_copy(res->card_last4, 5, l4);
 }
 
 enum { ST_AUTH, ST_CAPTURE, ST_VOID, ST_REFUND, ST_FETCH };
@@ -176,7 +176,7 @@ static void map_ok(int op, const cJSON *o, tc_payment_result *res) {
         "provider answered JSON without id or status");
     return;
   }
-  tc__pay_copy(res->provider_ref, sizeof(res->provider_ref), id);
+  tc__text_copy(res->provider_ref, sizeof(res->provider_ref), id);
   res->amount = jint(o, "amount");
   if (op == ST_REFUND) {
     if (!strcmp(status, "succeeded") || !strcmp(status, "pending"))
@@ -268,8 +268,8 @@ static void map_answer(stripe *s, int op, const http_resp *r,
         msg ? msg : "");
     const cJSON *pi = jobj(err, "payment_intent");
     if (pi && jstr(pi, "id"))
-      tc__pay_copy(res->provider_ref, sizeof(res->provider_ref),
-                   jstr(pi, "id"));
+      tc__text_copy(res->provider_ref, sizeof(res->provider_ref),
+                    jstr(pi, "id"));
   } else if (st == 409 || st == 429 || st >= 500) {
     set(res, TC_PAYMENT_TRANSIENT, word, code ? code : word,
         msg ? msg : "the provider is busy or failing");

@@ -39,7 +39,7 @@ static int find_by_ref(tc_ctx *ctx, const char *provider, const char *ref,
 static void move_to(pay_row *row, const char *to) {
   if (tc__pay_rank(to) >= tc__pay_rank(row->p.state) &&
       tc__pay_transition_ok(row->p.state, to))
-    tc__pay_copy(row->p.state, sizeof(row->p.state), to);
+    tc__text_copy(row->p.state, sizeof(row->p.state), to);
 }
 
 static void clear_step(pay_row *row) {
@@ -76,10 +76,10 @@ static bool apply_event(const tc_payment_event *ev, pay_row *row,
   } else if (!strcmp(ev->type, "payment.failed")) {
     move_to(row, "failed");
     if (!strcmp(row->p.state, "failed")) {
-      tc__pay_copy(row->fail_class, sizeof(row->fail_class), "declined");
+      tc__text_copy(row->fail_class, sizeof(row->fail_class), "declined");
       if (!row->p.decline_code[0])
-        tc__pay_copy(row->p.decline_code, sizeof(row->p.decline_code),
-                     ev->status[0] ? ev->status : "failed");
+        tc__text_copy(row->p.decline_code, sizeof(row->p.decline_code),
+                      ev->status[0] ? ev->status : "failed");
       if (!strcmp(row->p.pending_step, "authorize")) clear_step(row);
     }
     if (strcmp(before.p.state, row->p.state)) *event = "failed";
@@ -149,8 +149,8 @@ static int apply_in_txn(tc_ctx *ctx, const char *provider,
   }
   if (rc) return rc;
   char step[16], step_key[128];
-  tc__pay_copy(step, sizeof(step), row.p.pending_step);
-  tc__pay_copy(step_key, sizeof(step_key), row.pending_key);
+  tc__text_copy(step, sizeof(step), row.p.pending_step);
+  tc__text_copy(step_key, sizeof(step_key), row.pending_key);
   if (apply_event(ev, &row, &event)) {
     applied = true;
     if ((rc = tc__pay_save(ctx, &row))) return rc;
