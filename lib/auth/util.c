@@ -68,14 +68,13 @@ int tc__auth_audit(tc_ctx *ctx, const char *topic, const char *user_id,
   }
   if (rc == TC_OK && !cJSON_AddNumberToObject(o, "at", (double)tc__now_ms(ctx)))
     rc = TC_ENOMEM;
-  char *text = rc == TC_OK ? cJSON_PrintUnformatted(o) : NULL;
-  cJSON_Delete(o);
-  if (!text)
+  if (rc) {
+    cJSON_Delete(o);
     return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory for event %s",
                       topic);
-  rc = tc__publish(ctx, topic, user_id && *user_id ? user_id : NULL, text);
-  cJSON_free(text);
-  return rc;
+  }
+  return tc__publish_json(ctx, topic, user_id && *user_id ? user_id : NULL, o,
+                          NULL);
 }
 
 int tc__auth_audit_commit(tc_ctx *ctx, const char *topic, const char *user_id,

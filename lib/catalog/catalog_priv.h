@@ -78,9 +78,6 @@ int cat__product_from_row(tc_ctx *ctx, tc_catalog_product *p,
  * NULL; it is not consumed. */
 int cat__publish_product(tc_ctx *ctx, const char *topic, const char *product_id,
                          const cJSON *extra);
-/* Publish a built object (consumed). */
-int cat__publish_json(tc_ctx *ctx, const char *topic, const char *key,
-                      cJSON *obj);
 
 /* ---- categories (categories.c) ---- */
 /* The materialized path ("/a/b/") of a category; TC_ENOTFOUND (message

@@ -91,7 +91,7 @@ static int publish_category(tc_ctx *ctx, const char *topic, const char *id,
     cJSON_Delete(o);
     return tc__oom(ctx);
   }
-  return cat__publish_json(ctx, topic, id, o);
+  return tc__publish_json(ctx, topic, id, o, NULL);
 }
 
 static int create_in(tc_ctx *ctx, tc_id *out, const char *parent_id,

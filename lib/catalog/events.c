@@ -6,17 +6,6 @@
  */
 #include "catalog_priv.h"
 
-int cat__publish_json(tc_ctx *ctx, const char *topic, const char *key,
-                      cJSON *obj) {
-  if (!obj) return tc__oom(ctx);
-  char *text = cJSON_PrintUnformatted(obj);
-  cJSON_Delete(obj);
-  if (!text) return tc__oom(ctx);
-  int rc = tc__publish(ctx, topic, key, text);
-  cJSON_free(text);
-  return rc;
-}
-
 static int add_str(cJSON *o, const char *name, const char *v) {
   return cJSON_AddStringToObject(o, name, v) ? TC_OK : TC_ENOMEM;
 }
@@ -106,5 +95,5 @@ int cat__publish_product(tc_ctx *ctx, const char *topic, const char *product_id,
     cJSON_Delete(root);
     return cb_failed(ctx, rc);
   }
-  return cat__publish_json(ctx, topic, product_id, root);
+  return tc__publish_json(ctx, topic, product_id, root, NULL);
 }

@@ -79,7 +79,8 @@ static int record(tc_ctx *ctx, const char *sku, const char *currency,
     cJSON_Delete(o);
     return tc__oom(ctx);
   }
-  return cat__publish_json(ctx, "catalog.price_changed", cur->product_id, o);
+  return tc__publish_json(ctx, "catalog.price_changed", cur->product_id, o,
+                          NULL);
 }
 
 static int set_in(tc_ctx *ctx, const char *sku, const char *currency,

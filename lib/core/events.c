@@ -8,6 +8,7 @@
  * the context naming what went wrong.
  */
 #include <cjson/cJSON.h>
+#include <sodium.h>
 
 #include "internal.h"
 
@@ -147,6 +148,23 @@ int tc__publish(tc_ctx *ctx, const char *topic, const char *key,
                 const char *payload) {
   if (!ctx) return TC_EINVAL;
   return ev_publish(ctx, topic, key, payload, NULL);
+}
+
+int tc__publish_json(tc_ctx *ctx, const char *topic, const char *key,
+                     cJSON *payload, char *id_out) {
+  if (!ctx) {
+    cJSON_Delete(payload);
+    return TC_EINVAL;
+  }
+  char *text = payload ? cJSON_PrintUnformatted(payload) : NULL;
+  cJSON_Delete(payload);
+  if (!text) return tc__oom(ctx);
+  int rc = ev_publish(ctx, topic, key, text, id_out);
+  /* An event may carry a one-time token for the notify module (users'
+   * verification mails): wipe this copy. */
+  sodium_memzero(text, strlen(text));
+  cJSON_free(text);
+  return rc;
 }
 
 int tc_events_publish(tc_ctx *ctx, const char *topic, const char *key,

@@ -190,6 +190,13 @@ void tc__uuid7(char out[TC_ID_STRLEN + 1], int64_t now_ms,
  * ------------------------------------------------------------------- */
 int tc__publish(tc_ctx *ctx, const char *topic, const char *key,
                 const char *payload);
+/* Publish payload, a cJSON object (consumed, also on failure; NULL counts
+ * as a failed allocation): every module builds its events with cJSON, so
+ * whatever text they hold is escaped. id_out (TC_ID_STRLEN + 1, may be
+ * NULL) receives the event's id. */
+struct cJSON;
+int tc__publish_json(tc_ctx *ctx, const char *topic, const char *key,
+                     struct cJSON *payload, char *id_out);
 /* The table queue's schema module (lib/adapters/tablequeue). */
 extern const tc__schema_module tc__schema_queue;
 

@@ -266,13 +266,14 @@ int tc__inv_touched(tc_ctx *ctx, const char *sku) {
                     "SELECT threshold FROM inventory_thresholds WHERE sku = ?",
                     p, 1, inv_int_row, &threshold);
     if (rc) return rc;
-    char sku_json[2 * INV_SKU_MAX + 8], payload[512];
-    if ((rc = tc__inv_json_escape(sku_json, sizeof(sku_json), sku)))
-      return tc__seterr(ctx, rc, "sku", "SKU too long for an event");
-    snprintf(payload, sizeof(payload),
-             "{\"sku\":%s,\"available\":%lld,\"threshold\":%lld}", sku_json,
-             (long long)avail, (long long)threshold);
-    return tc__publish(ctx, "inventory.low_stock", sku, payload);
+    cJSON *ev = cJSON_CreateObject();
+    if (!ev || !cJSON_AddStringToObject(ev, "sku", sku) ||
+        !cJSON_AddNumberToObject(ev, "available", (double)avail) ||
+        !cJSON_AddNumberToObject(ev, "threshold", (double)threshold)) {
+      cJSON_Delete(ev);
+      ev = NULL;
+    }
+    return tc__publish_json(ctx, "inventory.low_stock", sku, ev, NULL);
   }
   tc_value up[] = {TC_VAL_INT(now), tc__inv_text(sku), TC_VAL_INT(avail)};
   return tc__db_exec(
@@ -375,33 +376,6 @@ int tc_inventory_available(tc_ctx *ctx, const char *sku, int64_t *out) {
     c->set(c->self, val, v, (size_t)n, st->opts.cache_ttl_ms);
   }
   *out = avail;
-  return TC_OK;
-}
-
-int tc__inv_json_escape(char *buf, size_t size, const char *s) {
-  size_t o = 0;
-  if (size < 3) return TC_EOVERFLOW;
-  buf[o++] = '"';
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    char tmp[8];
-    size_t k;
-    if (c == '"' || c == '\\') {
-      tmp[0] = '\\';
-      tmp[1] = (char)c;
-      k = 2;
-    } else if (c < 0x20) {
-      k = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", c);
-    } else {
-      tmp[0] = (char)c;
-      k = 1;
-    }
-    if (o + k + 2 > size) return TC_EOVERFLOW;
-    memcpy(buf + o, tmp, k);
-    o += k;
-  }
-  buf[o++] = '"';
-  buf[o] = '\0';
   return TC_OK;
 }
 

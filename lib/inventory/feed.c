@@ -284,18 +284,15 @@ static int feed_apply(tc_ctx *ctx, feed_job *j) {
 }
 
 static int feed_publish(tc_ctx *ctx, const feed_job *j) {
-  tc_buf b = tc__inv_buf(ctx);
-  int rc = tc_buf_puts(&b, "{\"feed_id\":");
-  if (!rc) rc = tc__inv_buf_json(&b, j->feed_id);
-  if (!rc)
-    rc = tc__inv_buf_printf(&b, ",\"rows\":%zu,\"changes\":%zu,\"errors\":%zu}",
-                            j->res->rows, j->res->nchanges, j->res->nerrors);
-  if (rc)
-    rc = tc__oom(ctx);
-  else
-    rc = tc__publish(ctx, "inventory.synced", j->feed_id, b.ptr);
-  tc_buf_dispose(&b);
-  return rc;
+  cJSON *ev = cJSON_CreateObject();
+  if (!ev || !cJSON_AddStringToObject(ev, "feed_id", j->feed_id) ||
+      !cJSON_AddNumberToObject(ev, "rows", (double)j->res->rows) ||
+      !cJSON_AddNumberToObject(ev, "changes", (double)j->res->nchanges) ||
+      !cJSON_AddNumberToObject(ev, "errors", (double)j->res->nerrors)) {
+    cJSON_Delete(ev);
+    ev = NULL;
+  }
+  return tc__publish_json(ctx, "inventory.synced", j->feed_id, ev, NULL);
 }
 
 static int feed_record(tc_ctx *ctx, const feed_job *j, const char *digest) {

@@ -5,6 +5,8 @@
 #ifndef TC_INVENTORY_INTERNAL_H
 #define TC_INVENTORY_INTERNAL_H
 
+#include <cjson/cJSON.h>
+
 #include "core/internal.h"
 #include "techcorp/inventory.h"
 
@@ -85,9 +87,6 @@ int tc__inv_available_db(tc_ctx *ctx, const char *sku, int64_t *out);
 
 /* Invalidate every SKU's cached availability (a warehouse changed). */
 void tc__inv_invalidate_all(tc_ctx *ctx);
-
-/* Quote s as a JSON string into buf (for small event payloads). */
-int tc__inv_json_escape(char *buf, size_t size, const char *s);
 
 /* Append to b: printf (at most 255 bytes at a time) / s as a JSON string.
  * TC_ENOMEM or TC_EOVERFLOW. */

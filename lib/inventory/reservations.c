@@ -242,26 +242,25 @@ void tc_inventory_reservation_free(tc_ctx *ctx, tc_reservation *r) {
 
 static int inv_publish_res(tc_ctx *ctx, const char *topic, const inv_head *h,
                            const tc_reservation_alloc *a, size_t n) {
-  tc_buf b = tc__inv_buf(ctx);
-  int rc = tc__inv_buf_printf(&b, "{\"reservation\":\"%s\",\"owner\":", h->id);
-  if (!rc) rc = tc__inv_buf_json(&b, h->owner);
-  if (!rc)
-    rc = tc__inv_buf_printf(&b, ",\"expires_ms\":%lld,\"lines\":[",
-                            (long long)h->expires_ms);
-  for (size_t i = 0; !rc && i < n; i++) {
-    rc = tc__inv_buf_printf(&b, "%s{\"sku\":", i ? "," : "");
-    if (!rc) rc = tc__inv_buf_json(&b, a[i].sku);
-    if (!rc)
-      rc = tc__inv_buf_printf(&b, ",\"warehouse\":\"%s\",\"qty\":%lld}",
-                              a[i].warehouse, (long long)a[i].qty);
+  cJSON *ev = cJSON_CreateObject();
+  cJSON *lines = NULL;
+  bool ok = ev && cJSON_AddStringToObject(ev, "reservation", h->id) &&
+            cJSON_AddStringToObject(ev, "owner", h->owner) &&
+            cJSON_AddNumberToObject(ev, "expires_ms", (double)h->expires_ms) &&
+            (lines = cJSON_AddArrayToObject(ev, "lines"));
+  for (size_t i = 0; ok && i < n; i++) {
+    cJSON *l = cJSON_CreateObject();
+    ok = l && cJSON_AddItemToArray(lines, l);
+    if (!ok) cJSON_Delete(l);
+    ok = ok && cJSON_AddStringToObject(l, "sku", a[i].sku) &&
+         cJSON_AddStringToObject(l, "warehouse", a[i].warehouse) &&
+         cJSON_AddNumberToObject(l, "qty", (double)a[i].qty);
   }
-  if (!rc) rc = tc_buf_puts(&b, "]}");
-  if (rc)
-    rc = tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory building an event");
-  else
-    rc = tc__publish(ctx, topic, h->id, b.ptr);
-  tc_buf_dispose(&b);
-  return rc;
+  if (!ok) {
+    cJSON_Delete(ev);
+    return tc__seterr(ctx, TC_ENOMEM, NULL, "out of memory building an event");
+  }
+  return tc__publish_json(ctx, topic, h->id, ev, NULL);
 }
 
 /* ---- releasing (release, expiry) ---------------------------------------

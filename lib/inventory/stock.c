@@ -194,17 +194,18 @@ int tc_inventory_adjust(int64_t *on_hand_out, tc_ctx *ctx,
   if ((rc = tc__inv_apply_delta(ctx, sku, warehouse, delta, reason, actor,
                                 reference, &before, &after)))
     goto done;
-  char sku_j[2 * INV_SKU_MAX + 8], actor_j[6 * INV_TEXT_MAX + 8],
-      ref_j[6 * INV_TEXT_MAX + 8], payload[1800];
-  tc__inv_json_escape(sku_j, sizeof(sku_j), sku);
-  tc__inv_json_escape(actor_j, sizeof(actor_j), actor);
-  tc__inv_json_escape(ref_j, sizeof(ref_j), reference ? reference : "");
-  snprintf(payload, sizeof(payload),
-           "{\"sku\":%s,\"warehouse\":\"%s\",\"delta\":%lld,\"reason\":\"%s\","
-           "\"on_hand\":%lld,\"actor\":%s,\"reference\":%s}",
-           sku_j, warehouse, (long long)delta, tc_stock_reason_name(reason),
-           (long long)after, actor_j, ref_j);
-  rc = tc__publish(ctx, "inventory.adjusted", sku, payload);
+  cJSON *ev = cJSON_CreateObject();
+  if (!ev || !cJSON_AddStringToObject(ev, "sku", sku) ||
+      !cJSON_AddStringToObject(ev, "warehouse", warehouse) ||
+      !cJSON_AddNumberToObject(ev, "delta", (double)delta) ||
+      !cJSON_AddStringToObject(ev, "reason", tc_stock_reason_name(reason)) ||
+      !cJSON_AddNumberToObject(ev, "on_hand", (double)after) ||
+      !cJSON_AddStringToObject(ev, "actor", actor) ||
+      !cJSON_AddStringToObject(ev, "reference", reference ? reference : "")) {
+    cJSON_Delete(ev);
+    ev = NULL;
+  }
+  rc = tc__publish_json(ctx, "inventory.adjusted", sku, ev, NULL);
 done:
   rc = tc__txn_end(ctx, rc);
   if (rc == TC_OK && on_hand_out) *on_hand_out = after;

@@ -157,11 +157,14 @@ static int insert(tc_ctx *ctx, const msg_row *w) {
   int rc = tc__txn_begin(ctx, TC_TXN_WRITE);
   if (rc) return rc;
   if (w->queue) {
-    char payload[64];
-    snprintf(payload, sizeof(payload), "{\"id\":\"%s\"}", w->id);
-    rc = tc_events_publish(ctx, TC__NOTIFY_TOPIC,
-                           w->r->user_id ? w->r->user_id : w->id, payload,
-                           event_id);
+    cJSON *payload = cJSON_CreateObject();
+    if (payload && !cJSON_AddStringToObject(payload, "id", w->id)) {
+      cJSON_Delete(payload);
+      payload = NULL;
+    }
+    rc = tc__publish_json(ctx, TC__NOTIFY_TOPIC,
+                          w->r->user_id ? w->r->user_id : w->id, payload,
+                          event_id);
   }
   int64_t now = tc__now_ms(ctx);
   tc_value p[] = {TC_VAL_TEXT(w->id),

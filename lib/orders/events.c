@@ -98,10 +98,5 @@ int tc__ord_publish(tc_ctx *ctx, const char *topic, const char *order_id,
     if (rc == TC_ENOMEM) tc__oom(ctx);
     return rc;
   }
-  char *text = cJSON_PrintUnformatted(j);
-  cJSON_Delete(j);
-  if (!text) return tc__oom(ctx);
-  rc = tc__publish(ctx, topic, order_id, text);
-  cJSON_free(text);
-  return rc;
+  return tc__publish_json(ctx, topic, order_id, j, NULL);
 }

@@ -173,11 +173,8 @@ int tc__pay_finish_authorize(tc_ctx *ctx, pay_row *row, int rc,
     row->pending_amount = 0;
     wrc = tc__pay_save(ctx, row);
     if (wrc == TC_OK && event) {
-      char code[64], extra[160];
-      tc__pay_json_safe(code, sizeof(code),
-                        rc == TC_OK ? "" : row->p.decline_code);
-      snprintf(extra, sizeof(extra), "\"code\":\"%s\"", code);
-      wrc = tc__pay_publish(ctx, event, row, extra);
+      wrc = tc__pay_publish(ctx, event, row, NULL, 0, "code",
+                            rc == TC_OK ? "" : row->p.decline_code);
     }
   }
   wrc = tc__txn_end(ctx, wrc);

@@ -56,9 +56,8 @@ int tc__pay_finish_capture(tc_ctx *ctx, pay_row *row, int rc,
     row->pending_amount = row->pending_base = 0;
     wrc = tc__pay_save(ctx, row);
     if (wrc == TC_OK && event) {
-      char extra[64];
-      snprintf(extra, sizeof(extra), "\"capture_amount\":%" PRId64, amt);
-      wrc = tc__pay_publish(ctx, "captured", row, extra);
+      wrc = tc__pay_publish(ctx, "captured", row, "capture_amount", amt, NULL,
+                            NULL);
     }
   }
   wrc = tc__txn_end(ctx, wrc);
@@ -141,7 +140,8 @@ int tc__pay_finish_void(tc_ctx *ctx, pay_row *row, int rc,
     row->p.pending_step[0] = '\0';
     row->pending_key[0] = '\0';
     wrc = tc__pay_save(ctx, row);
-    if (wrc == TC_OK && event) wrc = tc__pay_publish(ctx, "voided", row, NULL);
+    if (wrc == TC_OK && event)
+      wrc = tc__pay_publish(ctx, "voided", row, NULL, 0, NULL, NULL);
   }
   wrc = tc__txn_end(ctx, wrc);
   return wrc ? wrc : rc;

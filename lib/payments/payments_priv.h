@@ -72,10 +72,11 @@ int tc__pay_attempt(tc_ctx *ctx, const pay_row *row, const char *step,
                     const char *key, int64_t amount, int try_no,
                     const tc_payment_result *res, int rc);
 
-/* Publish payments.<what> for row with extra JSON members (may be NULL,
- * "\"amount\":5" style, without braces). */
+/* Publish payments.<what> for row, with after the payment's members the
+ * number num_key and the text str_key when they are not NULL. */
 int tc__pay_publish(tc_ctx *ctx, const char *what, const pay_row *row,
-                    const char *extra);
+                    const char *num_key, int64_t num, const char *str_key,
+                    const char *str);
 
 /* ---- validation (records.c) ---------------------------------------------- */
 
@@ -147,10 +148,6 @@ int tc__pay_event_parse(const char *body, size_t len, tc_payment_event *ev);
 void tc__pay_provider_set_tolerance(tc_payment_provider *p, int64_t tol_s);
 void tc__pay_sandbox_set_tolerance(tc_payment_provider *p, int64_t tol_s);
 void tc__pay_stripe_set_tolerance(tc_payment_provider *p, int64_t tol_s);
-
-/* Copy src, replacing what JSON would need escaped ('"', '\\', control
- * characters, non-ASCII) with '_', for provider words in event payloads. */
-void tc__pay_json_safe(char *dst, size_t size, const char *src);
 
 /* The module's schema and API (registry). */
 extern const tc__schema_module tc__schema_payments;

@@ -2,18 +2,11 @@
  * lib/payments/records.c - reading and writing payment rows, attempts and
  * events; input checks shared by the steps.
  */
+#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "payments_priv.h"
-
-void tc__pay_json_safe(char *dst, size_t size, const char *src) {
-  tc__text_copy(dst, size, src);
-  for (char *c = dst; *c; c++)
-    if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 ||
-        (unsigned char)*c >= 0x7f)
-      *c = '_';
-}
 
 int tc__pay_row_cb(const tc_value *cols, size_t ncols, void *payload) {
   pay_row *r = payload;
@@ -148,21 +141,26 @@ int tc__pay_attempt(tc_ctx *ctx, const pay_row *row, const char *step,
 }
 
 int tc__pay_publish(tc_ctx *ctx, const char *what, const pay_row *row,
-                    const char *extra) {
-  char topic[64], payload[1024];
+                    const char *num_key, int64_t num, const char *str_key,
+                    const char *str) {
+  char topic[64];
   snprintf(topic, sizeof(topic), "payments.%s", what);
-  int n =
-      snprintf(payload, sizeof(payload),
-               "{\"payment_id\":\"%s\",\"order_id\":\"%s\","
-               "\"state\":\"%s\",\"amount\":%" PRId64
-               ",\"currency\":\"%s\",\"captured\":%" PRId64
-               ",\"refunded\":%" PRId64 "%s%s}",
-               row->p.id, row->p.order_id, row->p.state, row->p.amount.amount,
-               row->p.amount.currency, row->p.captured, row->p.refunded,
-               extra ? "," : "", extra ? extra : "");
-  if (n < 0 || (size_t)n >= sizeof(payload))
-    return tc__seterr(ctx, TC_ERROR, NULL, "payments event too large");
-  return tc__publish(ctx, topic, row->p.order_id, payload);
+  cJSON *o = cJSON_CreateObject();
+  bool ok =
+      o && cJSON_AddStringToObject(o, "payment_id", row->p.id) &&
+      cJSON_AddStringToObject(o, "order_id", row->p.order_id) &&
+      cJSON_AddStringToObject(o, "state", row->p.state) &&
+      cJSON_AddNumberToObject(o, "amount", (double)row->p.amount.amount) &&
+      cJSON_AddStringToObject(o, "currency", row->p.amount.currency) &&
+      cJSON_AddNumberToObject(o, "captured", (double)row->p.captured) &&
+      cJSON_AddNumberToObject(o, "refunded", (double)row->p.refunded);
+  if (ok && num_key) ok = cJSON_AddNumberToObject(o, num_key, (double)num);
+  if (ok && str_key) ok = cJSON_AddStringToObject(o, str_key, str ? str : "");
+  if (!ok) {
+    cJSON_Delete(o);
+    o = NULL;
+  }
+  return tc__publish_json(ctx, topic, row->p.order_id, o, NULL);
 }
 
 /* ---- checks ----------------------------------------------------------------

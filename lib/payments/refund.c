@@ -98,11 +98,8 @@ int tc__pay_finish_refund(tc_ctx *ctx, pay_row *row, int rc,
     row->pending_amount = row->pending_base = 0;
     if (wrc == TC_OK) wrc = tc__pay_save(ctx, row);
     if (wrc == TC_OK && event) {
-      char extra[256], ref[128];
-      tc__pay_json_safe(ref, sizeof(ref), key);
-      snprintf(extra, sizeof(extra),
-               "\"refund_amount\":%" PRId64 ",\"refund_key\":\"%s\"", amt, ref);
-      wrc = tc__pay_publish(ctx, "refunded", row, extra);
+      wrc = tc__pay_publish(ctx, "refunded", row, "refund_amount", amt,
+                            "refund_key", key);
     }
   }
   wrc = tc__txn_end(ctx, wrc);

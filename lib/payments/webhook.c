@@ -158,10 +158,9 @@ static int apply_in_txn(tc_ctx *ctx, const char *provider,
         (rc = close_refund(ctx, step_key)))
       return rc;
     if (event) {
-      char extra[200], id[128];
-      tc__pay_json_safe(id, sizeof(id), ev->event_id);
-      snprintf(extra, sizeof(extra), "\"webhook_event\":\"%s\"", id);
-      if ((rc = tc__pay_publish(ctx, event, &row, extra))) return rc;
+      if ((rc = tc__pay_publish(ctx, event, &row, NULL, 0, "webhook_event",
+                                ev->event_id)))
+        return rc;
     }
   }
   return record_event(ctx, provider, ev, row.p.id, applied);

@@ -167,7 +167,7 @@ static int address_event(tc_ctx *ctx, const char *topic, const tc_address *a) {
     cJSON_Delete(o);
     return tc__oom(ctx);
   }
-  return tc__users_publish(ctx, topic, a->user_id, o);
+  return tc__publish_json(ctx, topic, a->user_id, o, NULL);
 }
 
 /* History entry "addresses.<id>" with the old and new address as JSON. */

@@ -89,18 +89,6 @@ int tc__users_load_active(tc_ctx *ctx, const char *user_id, tc_user *out) {
   return rc;
 }
 
-int tc__users_publish(tc_ctx *ctx, const char *topic, const char *user_id,
-                      cJSON *payload) {
-  char *text = payload ? cJSON_PrintUnformatted(payload) : NULL;
-  cJSON_Delete(payload);
-  if (!text) return tc__oom(ctx);
-  int rc = tc__publish(ctx, topic, user_id, text);
-  /* The text may hold a token for the notify module: wipe our copy. */
-  sodium_memzero(text, strlen(text));
-  cJSON_free(text);
-  return rc;
-}
-
 static bool add_str(cJSON *o, const char *name, const char *v) {
   return cJSON_AddStringToObject(o, name, v) != NULL;
 }
@@ -143,5 +131,5 @@ int tc__users_publish_id(tc_ctx *ctx, const char *topic, const char *user_id) {
     cJSON_Delete(o);
     return tc__oom(ctx);
   }
-  return tc__users_publish(ctx, topic, user_id, o);
+  return tc__publish_json(ctx, topic, user_id, o, NULL);
 }

@@ -152,7 +152,7 @@ static int changed_event(tc_ctx *ctx, const char *user_id, cJSON *keys) {
     cJSON_Delete(keys);
     return tc__oom(ctx);
   }
-  return tc__users_publish(ctx, "users.preferences_changed", user_id, o);
+  return tc__publish_json(ctx, "users.preferences_changed", user_id, o, NULL);
 }
 
 static int set_txn(tc_ctx *ctx, const tc_principal *who, const char *user_id,

@@ -126,7 +126,7 @@ static int updated_event(tc_ctx *ctx, const char *user_id,
     cJSON_Delete(o);
     return tc__oom(ctx);
   }
-  return tc__users_publish(ctx, "users.updated", user_id, o);
+  return tc__publish_json(ctx, "users.updated", user_id, o, NULL);
 }
 
 static const char *or_null(const char *s) {

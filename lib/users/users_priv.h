@@ -90,9 +90,6 @@ int tc__users_token_consume(tc_ctx *ctx, tc__users_purpose purpose,
                             char *new_email);
 
 /* ---- events ---- */
-/* Publish payload (consumed: always deleted) on topic with key user_id. */
-int tc__users_publish(tc_ctx *ctx, const char *topic, const char *user_id,
-                      cJSON *payload);
 
 /* Publish {"user_id": user_id} on topic. */
 int tc__users_publish_id(tc_ctx *ctx, const char *topic, const char *user_id);

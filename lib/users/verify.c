@@ -25,7 +25,7 @@ int tc__users_publish_token(tc_ctx *ctx, const char *topic, const tc_user *u,
     cJSON_Delete(o);
     return tc__oom(ctx);
   }
-  return tc__users_publish(ctx, topic, u->id, o);
+  return tc__publish_json(ctx, topic, u->id, o, NULL);
 }
 
 /* ---- e-mail verification ---- */
