@@ -75,3 +75,38 @@ void srch_cache_put(tc_ctx *ctx, const char *key, const cJSON *value) {
   c->set(c->self, key, text, strlen(text), st->opts.cache_ttl_ms);
   cJSON_free(text);
 }
+
+int srch_cached_search(tc_ctx *ctx, srch_state *st, const srch_cached *how,
+                       const void *req, void **out) {
+  bool cache_ok = false;
+  int64_t gen = st->opts.cache_ttl_ms < 0 ? 0 : srch_generation(ctx, &cache_ok);
+  char key[80] = "";
+  int rc;
+  if (cache_ok) {
+    tc_buf b = TC_BUF_INIT;
+    b.alloc = &ctx->alloc;
+    if ((rc = how->canon(ctx, req, &b)) == TC_OK)
+      srch_cache_key(key, how->kind, gen, b.ptr, b.size);
+    tc_buf_dispose(&b);
+    if (rc) return rc;
+    cJSON *hit = srch_cache_get(ctx, key);
+    if (hit) {
+      rc = how->from_json(ctx, hit, out);
+      cJSON_Delete(hit);
+      if (rc == TC_OK) {
+        how->mark_cached(*out);
+        st->stats.cache_hits++;
+        return TC_OK;
+      }
+      tc__clearerr(ctx); /* unusable entry: search the index instead */
+    }
+  }
+  if ((rc = how->run(ctx, st, req, out))) return rc;
+  if (cache_ok) {
+    cJSON *o = cJSON_CreateObject();
+    if (o && how->to_json(ctx, *out, o) == TC_OK) srch_cache_put(ctx, key, o);
+    cJSON_Delete(o);
+    tc__clearerr(ctx); /* caching is best effort */
+  }
+  return TC_OK;
+}

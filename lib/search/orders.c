@@ -303,6 +303,36 @@ static int order_canon(tc_ctx *ctx, const so_req *r, tc_buf *b) {
   return rc ? tc__oom(ctx) : TC_OK;
 }
 
+/* Search the index for r into a new page. */
+static int o_run(tc_ctx *ctx, srch_state *st, const void *req, void **out) {
+  tc_search_order_page *p = tc__calloc(ctx, 1, sizeof(*p));
+  if (!p) return tc__oom(ctx);
+  st->stats.index_queries++;
+  int rc = run_orders(ctx, req, p);
+  if (rc) {
+    tc_search_order_page_free(ctx, p);
+    return srch_store_failed(ctx, rc, "searching orders");
+  }
+  *out = p;
+  return TC_OK;
+}
+
+/* The query cache's view of an order search. */
+static int o_canon(tc_ctx *ctx, const void *req, tc_buf *b) {
+  return order_canon(ctx, req, b);
+}
+static int o_to_json(tc_ctx *ctx, const void *res, cJSON *obj) {
+  return srch_orders_to_json(ctx, res, obj);
+}
+static int o_from_json(tc_ctx *ctx, const cJSON *obj, void **out) {
+  return srch_orders_from_json(ctx, obj, (tc_search_order_page **)out);
+}
+static void o_mark(void *res) {
+  ((tc_search_order_page *)res)->cached = true;
+}
+static const srch_cached orders_cached = {"o",       o_canon,     o_run,
+                                          o_to_json, o_from_json, o_mark};
+
 int tc_search_orders(tc_search_order_page **out, tc_ctx *ctx,
                      const tc_principal *who, const tc_search_order_query *q) {
   if (out) *out = NULL;
@@ -315,48 +345,7 @@ int tc_search_orders(tc_search_order_page **out, tc_ctx *ctx,
   if ((rc = order_scope(ctx, who, &r->customer)) ||
       (rc = check_order_query(ctx, q, r)))
     goto done;
-  bool cache_ok = false;
-  int64_t gen = st->opts.cache_ttl_ms < 0 ? 0 : srch_generation(ctx, &cache_ok);
-  char key[80] = "";
-  if (cache_ok) {
-    tc_buf b = TC_BUF_INIT;
-    b.alloc = &ctx->alloc;
-    if ((rc = order_canon(ctx, r, &b)) == TC_OK)
-      srch_cache_key(key, "o", gen, b.ptr, b.size);
-    tc_buf_dispose(&b);
-    if (rc) goto done;
-    cJSON *hit = srch_cache_get(ctx, key);
-    if (hit) {
-      rc = srch_orders_from_json(ctx, hit, out);
-      cJSON_Delete(hit);
-      if (rc == TC_OK) {
-        (*out)->cached = true;
-        st->stats.cache_hits++;
-        goto done;
-      }
-      tc__clearerr(ctx);
-    }
-  }
-  tc_search_order_page *p = tc__calloc(ctx, 1, sizeof(*p));
-  if (!p) {
-    rc = tc__oom(ctx);
-    goto done;
-  }
-  st->stats.index_queries++;
-  rc = run_orders(ctx, r, p);
-  if (rc) {
-    tc_search_order_page_free(ctx, p);
-    rc = srch_store_failed(ctx, rc, "searching orders");
-    goto done;
-  }
-  *out = p;
-  if (cache_ok) {
-    cJSON *o = cJSON_CreateObject();
-    if (o && srch_orders_to_json(ctx, p, o) == TC_OK)
-      srch_cache_put(ctx, key, o);
-    cJSON_Delete(o);
-    tc__clearerr(ctx);
-  }
+  rc = srch_cached_search(ctx, st, &orders_cached, r, (void **)out);
 done:
   tc__free(ctx, r);
   return rc;

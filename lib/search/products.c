@@ -478,6 +478,25 @@ static int search_index(tc_ctx *ctx, srch_state *st, const sp_req *r,
   return TC_OK;
 }
 
+/* The query cache's view of a product search. */
+static int p_canon(tc_ctx *ctx, const void *req, tc_buf *b) {
+  return canon(ctx, req, b);
+}
+static int p_run(tc_ctx *ctx, srch_state *st, const void *req, void **out) {
+  return search_index(ctx, st, req, (tc_search_result **)out);
+}
+static int p_to_json(tc_ctx *ctx, const void *res, cJSON *obj) {
+  return srch_result_to_json(ctx, res, obj);
+}
+static int p_from_json(tc_ctx *ctx, const cJSON *obj, void **out) {
+  return srch_result_from_json(ctx, obj, (tc_search_result **)out);
+}
+static void p_mark(void *res) {
+  ((tc_search_result *)res)->cached = true;
+}
+static const srch_cached products_cached = {"p",       p_canon,     p_run,
+                                            p_to_json, p_from_json, p_mark};
+
 int tc_search_products(tc_search_result **out, tc_ctx *ctx,
                        const tc_search_query *q) {
   if (out) *out = NULL;
@@ -487,38 +506,8 @@ int tc_search_products(tc_search_result **out, tc_ctx *ctx,
   if (rc) return rc;
   sp_req *r = tc__calloc(ctx, 1, sizeof(*r));
   if (!r) return tc__oom(ctx);
-  if ((rc = check_query(ctx, q, r))) goto done;
-  bool cache_ok = false;
-  int64_t gen = st->opts.cache_ttl_ms < 0 ? 0 : srch_generation(ctx, &cache_ok);
-  char key[80] = "";
-  if (cache_ok) {
-    tc_buf b = TC_BUF_INIT;
-    b.alloc = &ctx->alloc;
-    if ((rc = canon(ctx, r, &b)) == TC_OK)
-      srch_cache_key(key, "p", gen, b.ptr, b.size);
-    tc_buf_dispose(&b);
-    if (rc) goto done;
-    cJSON *hit = srch_cache_get(ctx, key);
-    if (hit) {
-      rc = srch_result_from_json(ctx, hit, out);
-      cJSON_Delete(hit);
-      if (rc == TC_OK) {
-        (*out)->cached = true;
-        st->stats.cache_hits++;
-        goto done;
-      }
-      tc__clearerr(ctx); /* unusable entry: search the index instead */
-    }
-  }
-  if ((rc = search_index(ctx, st, r, out))) goto done;
-  if (cache_ok) {
-    cJSON *o = cJSON_CreateObject();
-    if (o && srch_result_to_json(ctx, *out, o) == TC_OK)
-      srch_cache_put(ctx, key, o);
-    cJSON_Delete(o);
-    tc__clearerr(ctx); /* caching is best effort */
-  }
-done:
+  if (!(rc = check_query(ctx, q, r)))
+    rc = srch_cached_search(ctx, st, &products_cached, r, (void **)out);
   tc__free(ctx, r);
   return rc;
 }

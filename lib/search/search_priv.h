@@ -73,6 +73,27 @@ void srch_cache_key(char out[80], const char *kind, int64_t gen,
 cJSON *srch_cache_get(tc_ctx *ctx, const char *key);
 void srch_cache_put(tc_ctx *ctx, const char *key, const cJSON *value);
 
+/* How one kind of search goes through the query cache. req and the
+ * result are the kind's own types. */
+typedef struct srch_cached {
+  const char *kind; /* of the cache key: "p" products, "o" orders */
+  /* The canonical text of req (same text, same answer). */
+  int (*canon)(tc_ctx *ctx, const void *req, tc_buf *b);
+  /* Search the index into *out (owned by the caller). */
+  int (*run)(tc_ctx *ctx, srch_state *st, const void *req, void **out);
+  /* A result to JSON and back (result.c). */
+  int (*to_json)(tc_ctx *ctx, const void *res, cJSON *obj);
+  int (*from_json)(tc_ctx *ctx, const cJSON *obj, void **out);
+  /* Mark a result as read from the cache. */
+  void (*mark_cached)(void *res);
+} srch_cached;
+
+/* Answer req from the cache when it holds it (for the index generation in
+ * force), else run the search and keep its answer (best effort: a cache
+ * that fails is only a miss). */
+int srch_cached_search(tc_ctx *ctx, srch_state *st, const srch_cached *how,
+                       const void *req, void **out);
+
 /* ---- cursors (cursor.c) ---- */
 /* Opaque cursor: base64url of "<kind>|<a>|<b>|<id>". */
 int srch_cursor_encode(tc_ctx *ctx, char **out, char kind, const char *a,
