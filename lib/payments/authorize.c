@@ -135,14 +135,10 @@ int tc__pay_finish_authorize(tc_ctx *ctx, pay_row *row, int rc,
     }
     return wrc ? wrc : rc;
   }
-  if (rc != TC_OK && rc != TC_EDECLINED && rc != TC_EPROVIDER) return rc;
-  char key[sizeof(row->pending_key)];
-  tc__text_copy(key, sizeof(key), row->pending_key);
-  int wrc = tc__txn_begin(ctx, TC_TXN_WRITE);
+  pay_pending pp;
+  int wrc = tc__pay_finish_begin(ctx, row, rc, "authorize", true, &pp);
   if (wrc) return wrc;
-  wrc = tc__pay_load(ctx, row->p.id, row);
-  bool mine = wrc == TC_OK && !strcmp(row->p.pending_step, "authorize") &&
-              !strcmp(row->pending_key, key);
+  bool mine = pp.mine;
   const char *event = NULL;
   if (mine) {
     const char *to = rc == TC_OK ? "authorized" : "failed";
@@ -156,9 +152,7 @@ int tc__pay_finish_authorize(tc_ctx *ctx, pay_row *row, int rc,
     } else {
       tc__text_copy(row->fail_class, sizeof(row->fail_class),
                     rc == TC_EDECLINED ? "declined" : "error");
-      tc__text_copy(row->p.decline_code, sizeof(row->p.decline_code),
-                    res->code);
-      tc__text_copy(row->p.message, sizeof(row->p.message), res->message);
+      tc__pay_note_failure(row, res);
       if (res->provider_ref[0] && !row->p.provider_ref[0])
         tc__text_copy(row->p.provider_ref, sizeof(row->p.provider_ref),
                       res->provider_ref);
@@ -168,9 +162,7 @@ int tc__pay_finish_authorize(tc_ctx *ctx, pay_row *row, int rc,
       tc__text_copy(row->p.state, sizeof(row->p.state), to);
       event = rc == TC_OK ? "authorized" : "failed";
     }
-    row->p.pending_step[0] = '\0';
-    row->pending_key[0] = '\0';
-    row->pending_amount = 0;
+    tc__pay_clear_pending(row);
     wrc = tc__pay_save(ctx, row);
     if (wrc == TC_OK && event) {
       wrc = tc__pay_publish(ctx, event, row, NULL, 0, "code",

@@ -27,19 +27,14 @@ static int busy(tc_ctx *ctx, const pay_row *row) {
 
 int tc__pay_finish_capture(tc_ctx *ctx, pay_row *row, int rc,
                            const tc_payment_result *res) {
-  if (rc != TC_OK && rc != TC_EDECLINED && rc != TC_EPROVIDER) return rc;
-  char key[sizeof(row->pending_key)];
-  tc__text_copy(key, sizeof(key), row->pending_key);
-  int64_t amt = row->pending_amount, base = row->pending_base;
-  int wrc = tc__txn_begin(ctx, TC_TXN_WRITE);
+  pay_pending pp;
+  int wrc = tc__pay_finish_begin(ctx, row, rc, "capture", true, &pp);
   if (wrc) return wrc;
-  wrc = tc__pay_load(ctx, row->p.id, row);
-  bool mine = wrc == TC_OK && !strcmp(row->p.pending_step, "capture") &&
-              !strcmp(row->pending_key, key);
-  if (mine) {
+  int64_t amt = pp.amount;
+  if (pp.mine) {
     bool event = false;
     if (rc == TC_OK) {
-      int64_t total = base + amt;
+      int64_t total = pp.base + amt;
       if (total > row->p.amount.amount) total = row->p.amount.amount;
       row->p.captured = max64(row->p.captured, total);
       if (tc__pay_rank(row->p.state) < tc__pay_rank("captured") &&
@@ -47,18 +42,13 @@ int tc__pay_finish_capture(tc_ctx *ctx, pay_row *row, int rc,
         tc__text_copy(row->p.state, sizeof(row->p.state), "captured");
       event = true;
     } else {
-      tc__text_copy(row->p.decline_code, sizeof(row->p.decline_code),
-                    res->code);
-      tc__text_copy(row->p.message, sizeof(row->p.message), res->message);
+      tc__pay_note_failure(row, res);
     }
-    row->p.pending_step[0] = '\0';
-    row->pending_key[0] = '\0';
-    row->pending_amount = row->pending_base = 0;
+    tc__pay_clear_pending(row);
     wrc = tc__pay_save(ctx, row);
-    if (wrc == TC_OK && event) {
+    if (wrc == TC_OK && event)
       wrc = tc__pay_publish(ctx, "captured", row, "capture_amount", amt, NULL,
                             NULL);
-    }
   }
   wrc = tc__txn_end(ctx, wrc);
   return wrc ? wrc : rc;
@@ -122,23 +112,18 @@ int tc__pay_capture(tc_ctx *ctx, const char *payment_id, int64_t amount,
 
 int tc__pay_finish_void(tc_ctx *ctx, pay_row *row, int rc,
                         const tc_payment_result *res) {
-  if (rc != TC_OK && rc != TC_EDECLINED && rc != TC_EPROVIDER) return rc;
-  int wrc = tc__txn_begin(ctx, TC_TXN_WRITE);
+  pay_pending pp;
+  int wrc = tc__pay_finish_begin(ctx, row, rc, "void", false, &pp);
   if (wrc) return wrc;
-  wrc = tc__pay_load(ctx, row->p.id, row);
-  bool mine = wrc == TC_OK && !strcmp(row->p.pending_step, "void");
-  if (mine) {
+  if (pp.mine) {
     bool event = false;
     if (rc == TC_OK && tc__pay_transition_ok(row->p.state, "voided")) {
       tc__text_copy(row->p.state, sizeof(row->p.state), "voided");
       event = true;
     } else if (rc != TC_OK) {
-      tc__text_copy(row->p.decline_code, sizeof(row->p.decline_code),
-                    res->code);
-      tc__text_copy(row->p.message, sizeof(row->p.message), res->message);
+      tc__pay_note_failure(row, res);
     }
-    row->p.pending_step[0] = '\0';
-    row->pending_key[0] = '\0';
+    tc__pay_clear_pending(row);
     wrc = tc__pay_save(ctx, row);
     if (wrc == TC_OK && event)
       wrc = tc__pay_publish(ctx, "voided", row, NULL, 0, NULL, NULL);

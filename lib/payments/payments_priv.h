@@ -72,6 +72,28 @@ int tc__pay_attempt(tc_ctx *ctx, const pay_row *row, const char *step,
                     const char *key, int64_t amount, int try_no,
                     const tc_payment_result *res, int rc);
 
+/* ---- finishing a provider step (records.c) ----
+ * Every step's outcome is recorded the same way: only a settled answer
+ * (approved, declined, permanent error) is written, and only while the
+ * payment still has that step pending under the same key (a webhook or
+ * another caller may have finished it meanwhile). */
+typedef struct pay_pending {
+  char key[128];        /* the pending key when the call was made */
+  int64_t amount, base; /* the pending amounts then */
+  bool mine;            /* the row still waits for this very step */
+} pay_pending;
+
+/* For a settled rc: open a write transaction, reload row and fill *p
+ * (by_key: the pending key must match too). TC_OK with the transaction
+ * open; rc itself when it is not settled (nothing open); else the store's
+ * code. */
+int tc__pay_finish_begin(tc_ctx *ctx, pay_row *row, int rc, const char *step,
+                         bool by_key, pay_pending *p);
+/* Record the provider's code and message of a failed step. */
+void tc__pay_note_failure(pay_row *row, const tc_payment_result *res);
+/* The step is done: nothing pending any more. */
+void tc__pay_clear_pending(pay_row *row);
+
 /* Publish payments.<what> for row, with after the payment's members the
  * number num_key and the text str_key when they are not NULL. */
 int tc__pay_publish(tc_ctx *ctx, const char *what, const pay_row *row,

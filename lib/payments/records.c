@@ -140,6 +140,33 @@ int tc__pay_attempt(tc_ctx *ctx, const pay_row *row, const char *step,
                      p, sizeof(p) / sizeof(p[0]), NULL, NULL, NULL);
 }
 
+int tc__pay_finish_begin(tc_ctx *ctx, pay_row *row, int rc, const char *step,
+                         bool by_key, pay_pending *p) {
+  memset(p, 0, sizeof(*p));
+  if (rc != TC_OK && rc != TC_EDECLINED && rc != TC_EPROVIDER) return rc;
+  tc__text_copy(p->key, sizeof(p->key), row->pending_key);
+  p->amount = row->pending_amount;
+  p->base = row->pending_base;
+  int wrc = tc__txn_begin(ctx, TC_TXN_WRITE);
+  if (wrc) return wrc;
+  wrc = tc__pay_load(ctx, row->p.id, row);
+  p->mine = wrc == TC_OK && !strcmp(row->p.pending_step, step) &&
+            (!by_key || !strcmp(row->pending_key, p->key));
+  if (wrc) tc__txn_end(ctx, wrc);
+  return wrc;
+}
+
+void tc__pay_note_failure(pay_row *row, const tc_payment_result *res) {
+  tc__text_copy(row->p.decline_code, sizeof(row->p.decline_code), res->code);
+  tc__text_copy(row->p.message, sizeof(row->p.message), res->message);
+}
+
+void tc__pay_clear_pending(pay_row *row) {
+  row->p.pending_step[0] = '\0';
+  row->pending_key[0] = '\0';
+  row->pending_amount = row->pending_base = 0;
+}
+
 int tc__pay_publish(tc_ctx *ctx, const char *what, const pay_row *row,
                     const char *num_key, int64_t num, const char *str_key,
                     const char *str) {

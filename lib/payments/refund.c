@@ -41,30 +41,17 @@ static int find_refund(tc_ctx *ctx, const char *payment_id, const char *key,
 }
 
 static int check_reason(tc_ctx *ctx, const char *reason) {
-  if (!reason) return TC_OK;
-  size_t n = strlen(reason);
-  if (n > 500 || !tc__utf8_valid(reason, n))
-    return tc__seterr(ctx, TC_EINVAL, "reason",
-                      "reason must be at most 500 bytes of UTF-8");
-  for (size_t i = 0; i < n; i++)
-    if ((unsigned char)reason[i] < 0x20)
-      return tc__seterr(ctx, TC_EINVAL, "reason",
-                        "reason contains a control character");
-  return TC_OK;
+  return tc__check_text(ctx, "reason", reason, 0, 500, TC__TEXT_NULL_OK);
 }
 
 int tc__pay_finish_refund(tc_ctx *ctx, pay_row *row, int rc,
                           const tc_payment_result *res) {
-  if (rc != TC_OK && rc != TC_EDECLINED && rc != TC_EPROVIDER) return rc;
-  char key[sizeof(row->pending_key)];
-  tc__text_copy(key, sizeof(key), row->pending_key);
-  int64_t amt = row->pending_amount, base = row->pending_base;
-  int wrc = tc__txn_begin(ctx, TC_TXN_WRITE);
+  pay_pending pp;
+  int wrc = tc__pay_finish_begin(ctx, row, rc, "refund", true, &pp);
   if (wrc) return wrc;
-  wrc = tc__pay_load(ctx, row->p.id, row);
-  bool mine = wrc == TC_OK && !strcmp(row->p.pending_step, "refund") &&
-              !strcmp(row->pending_key, key);
-  if (mine) {
+  const char *key = pp.key;
+  int64_t amt = pp.amount, base = pp.base;
+  if (pp.mine) {
     tc_value p[] = {TC_VAL_TEXT(rc == TC_OK ? "succeeded" : "failed"),
                     TC_VAL_TEXT(rc == TC_OK          ? ""
                                 : rc == TC_EDECLINED ? "declined"
@@ -89,13 +76,9 @@ int tc__pay_finish_refund(tc_ctx *ctx, pay_row *row, int rc,
         tc__text_copy(row->p.state, sizeof(row->p.state), to);
       event = true;
     } else {
-      tc__text_copy(row->p.decline_code, sizeof(row->p.decline_code),
-                    res->code);
-      tc__text_copy(row->p.message, sizeof(row->p.message), res->message);
+      tc__pay_note_failure(row, res);
     }
-    row->p.pending_step[0] = '\0';
-    row->pending_key[0] = '\0';
-    row->pending_amount = row->pending_base = 0;
+    tc__pay_clear_pending(row);
     if (wrc == TC_OK) wrc = tc__pay_save(ctx, row);
     if (wrc == TC_OK && event) {
       wrc = tc__pay_publish(ctx, "refunded", row, "refund_amount", amt,
