@@ -77,6 +77,21 @@ int tc__vseterr(tc_ctx *ctx, int code, const char *field, const char *fmt,
   return code;
 }
 
+void tc__error_save(const tc_ctx *ctx, tc__saved_error *out) {
+  out->code = ctx->errcode;
+  memcpy(out->msg, ctx->errmsg, sizeof(out->msg));
+  memcpy(out->field, ctx->errfield, sizeof(out->field));
+  memcpy(out->reason, ctx->errreason, sizeof(out->reason));
+}
+
+int tc__error_restore(tc_ctx *ctx, const tc__saved_error *saved) {
+  ctx->errcode = saved->code;
+  memcpy(ctx->errmsg, saved->msg, sizeof(ctx->errmsg));
+  memcpy(ctx->errfield, saved->field, sizeof(ctx->errfield));
+  memcpy(ctx->errreason, saved->reason, sizeof(ctx->errreason));
+  return saved->code;
+}
+
 int tc__seterr(tc_ctx *ctx, int code, const char *field, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

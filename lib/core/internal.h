@@ -75,6 +75,17 @@ void tc__clearerr(tc_ctx *ctx);
  * tc__seterr and tc__clearerr reset it to "". */
 int tc__seterr_reason(tc_ctx *ctx, int code, const char *field,
                       const char *reason, const char *fmt, ...) TC_PRINTF(5, 6);
+/* The context's error kept across a side step that must not change it
+ * (giving a lease back, reading a courtesy name, counting a failure). */
+typedef struct tc__saved_error {
+  int code;
+  char msg[TC__ERRMSG_SIZE];
+  char field[TC__ERRFIELD_SIZE];
+  char reason[TC__ERRREASON_SIZE];
+} tc__saved_error;
+void tc__error_save(const tc_ctx *ctx, tc__saved_error *out);
+/* Put the saved error back; returns its code. */
+int tc__error_restore(tc_ctx *ctx, const tc__saved_error *saved);
 /* For failures before a context exists (tc_last_error_message()). */
 int tc__set_thread_error(int code, const char *fmt, ...) TC_PRINTF(2, 3);
 void tc__clear_thread_error(void);

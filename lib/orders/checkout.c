@@ -305,12 +305,14 @@ int tc_orders_checkout(tc_order **out, tc_ctx *ctx, const tc_principal *who,
     return tc__seterr(ctx, TC_EBUSY, "idempotency_key",
                       "the idempotency_key is being claimed; try again");
   rc = drive_or_result(ctx, order_id);
-  char msg[TC__ERRMSG_SIZE], field[TC__ERRFIELD_SIZE];
-  snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
-  snprintf(field, sizeof(field), "%s", ctx->errfield);
+  tc__saved_error saved;
+  tc__error_save(ctx, &saved);
   int lrc = tc__ord_load(ctx, order_id, true, out);
   if (lrc && !rc) return lrc;
-  if (rc) return tc__seterr(ctx, rc, field[0] ? field : NULL, "%s", msg);
+  if (rc) {
+    tc__error_restore(ctx, &saved);
+    return rc;
+  }
   tc__clearerr(ctx);
   return TC_OK;
 }

@@ -48,15 +48,11 @@ int tc__ord_publish(tc_ctx *ctx, const char *topic, const char *order_id,
   memset(&u, 0, sizeof(u));
   /* Names are a courtesy for indexers: an unknown user is no error, and
    * the lookup leaves the context's error as it was. */
-  char saved[TC__ERRMSG_SIZE], field[TC__ERRFIELD_SIZE];
-  memcpy(saved, ctx->errmsg, sizeof(saved));
-  memcpy(field, ctx->errfield, sizeof(field));
-  int saved_code = ctx->errcode;
+  tc__saved_error saved;
+  tc__error_save(ctx, &saved);
   if (tc_users_get(&u, ctx, &tc__system_principal, o->customer_id) != TC_OK)
     memset(&u, 0, sizeof(u));
-  memcpy(ctx->errmsg, saved, sizeof(saved));
-  memcpy(ctx->errfield, field, sizeof(field));
-  ctx->errcode = saved_code;
+  tc__error_restore(ctx, &saved);
 
   cJSON *j = cJSON_CreateObject();
   cJSON *skus = cJSON_CreateArray();

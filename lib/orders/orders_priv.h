@@ -143,6 +143,21 @@ typedef struct ord_saga {
 } ord_saga;
 
 int tc__ord_saga_load(tc_ctx *ctx, const char *order_id, ord_saga *out);
+/* ---- leases (state.c): one context drives a row at a time ---- */
+/* The two statements of a lease on a table: take (owner, until, id, now,
+ * owner: free, expired or already ours, in the state that may be driven)
+ * and give back (id, owner). */
+typedef struct ord_lease_sql {
+  const char *take;
+  const char *give;
+} ord_lease_sql;
+/* Take the lease of row id; *taken false when another context holds it. */
+int tc__ord_lease_take(tc_ctx *ctx, const ord_lease_sql *sql, const char *id,
+                       bool *taken);
+/* Give it back, best effort (a lease not given back runs out by itself),
+ * leaving the context's error as it was. */
+void tc__ord_lease_give(tc_ctx *ctx, const ord_lease_sql *sql, const char *id);
+
 /* Take the lease of a running saga (free, expired, or already ours):
  * TC_OK, or TC_EBUSY when another process holds it, TC_ESTATE when the
  * saga is no longer running. */

@@ -39,11 +39,13 @@ static int load_acting(tc_ctx *ctx, const tc_principal *who,
 
 static int reload(tc_order **out, tc_ctx *ctx, const char *order_id, int rc) {
   if (!out) return rc;
-  char msg[TC__ERRMSG_SIZE], field[TC__ERRFIELD_SIZE];
-  snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
-  snprintf(field, sizeof(field), "%s", ctx->errfield);
+  tc__saved_error saved;
+  tc__error_save(ctx, &saved);
   int lrc = tc__ord_load(ctx, order_id, true, out);
-  if (rc) return tc__seterr(ctx, rc, field[0] ? field : NULL, "%s", msg);
+  if (rc) {
+    tc__error_restore(ctx, &saved);
+    return rc;
+  }
   return lrc;
 }
 
@@ -128,36 +130,20 @@ static int refund_row_cb(const tc_value *c, size_t n, void *payload) {
 #define REFUND_COLS \
   "id, order_id, refund_key, amount, full_refund, reason, state"
 
+static const ord_lease_sql REFUND_LEASE = {
+    "UPDATE orders_refunds SET lease_owner = ?, lease_until = ? WHERE id = ? "
+    "AND state = 'pending' AND (lease_until <= ? OR lease_owner = ?)",
+    "UPDATE orders_refunds SET lease_until = 0 WHERE id = ? AND "
+    "lease_owner = ?"};
+
 int tc__ord_refund_lease(tc_ctx *ctx, const char *refund_id) {
-  ord_state *st = tc__ord_state(ctx);
-  if (!st) return TC_ENOMEM;
-  int64_t now = tc__now_ms(ctx);
-  tc_value p[] = {tc__ord_text(st->instance),
-                  TC_VAL_INT(now + st->opts.lease_ms), tc__ord_text(refund_id),
-                  TC_VAL_INT(now), tc__ord_text(st->instance)};
-  int64_t changes = 0;
-  int rc = tc__db_exec(ctx,
-                       "UPDATE orders_refunds SET lease_owner = ?, lease_until"
-                       " = ? WHERE id = ? AND state = 'pending' AND "
-                       "(lease_until <= ? OR lease_owner = ?)",
-                       p, 5, NULL, NULL, &changes);
-  if (rc == TC_OK && changes != 1) rc = TC_EBUSY;
-  return rc;
+  bool taken = false;
+  int rc = tc__ord_lease_take(ctx, &REFUND_LEASE, refund_id, &taken);
+  return rc == TC_OK && !taken ? TC_EBUSY : rc;
 }
 
 void tc__ord_refund_unlease(tc_ctx *ctx, const char *refund_id) {
-  ord_state *st = tc__ord_state(ctx);
-  if (!st) return;
-  int code = ctx->errcode;
-  char msg[TC__ERRMSG_SIZE];
-  memcpy(msg, ctx->errmsg, sizeof(msg));
-  tc_value p[] = {tc__ord_text(refund_id), tc__ord_text(st->instance)};
-  tc__db_exec(ctx,
-              "UPDATE orders_refunds SET lease_until = 0 WHERE id = ? AND "
-              "lease_owner = ?",
-              p, 2, NULL, NULL, NULL);
-  ctx->errcode = code;
-  memcpy(ctx->errmsg, msg, sizeof(msg));
+  tc__ord_lease_give(ctx, &REFUND_LEASE, refund_id);
 }
 
 static int refund_finish(tc_ctx *ctx, const refund_row *r, const char *outcome,

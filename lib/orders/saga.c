@@ -68,20 +68,17 @@ int tc__ord_saga_load(tc_ctx *ctx, const char *order_id, ord_saga *out) {
   return rc;
 }
 
+static const ord_lease_sql SAGA_LEASE = {
+    "UPDATE orders_sagas SET lease_owner = ?, lease_until = ? WHERE "
+    "order_id = ? AND state = 'running' AND (lease_until <= ? OR "
+    "lease_owner = ?)",
+    "UPDATE orders_sagas SET lease_until = 0 WHERE order_id = ? AND "
+    "lease_owner = ?"};
+
 int tc__ord_saga_lease(tc_ctx *ctx, const char *order_id) {
-  ord_state *st = tc__ord_state(ctx);
-  if (!st) return TC_ENOMEM;
-  int64_t now = tc__now_ms(ctx);
-  tc_value p[] = {tc__ord_text(st->instance),
-                  TC_VAL_INT(now + st->opts.lease_ms), tc__ord_text(order_id),
-                  TC_VAL_INT(now), tc__ord_text(st->instance)};
-  int64_t changes = 0;
-  int rc = tc__db_exec(ctx,
-                       "UPDATE orders_sagas SET lease_owner = ?, lease_until "
-                       "= ? WHERE order_id = ? AND state = 'running' AND "
-                       "(lease_until <= ? OR lease_owner = ?)",
-                       p, 5, NULL, NULL, &changes);
-  if (rc || changes == 1) return rc;
+  bool taken = false;
+  int rc = tc__ord_lease_take(ctx, &SAGA_LEASE, order_id, &taken);
+  if (rc || taken) return rc;
   ord_saga s;
   if ((rc = tc__ord_saga_load(ctx, order_id, &s))) return rc;
   if (strcmp(s.state, "running")) return TC_ESTATE;
@@ -90,19 +87,7 @@ int tc__ord_saga_lease(tc_ctx *ctx, const char *order_id) {
 }
 
 void tc__ord_saga_unlease(tc_ctx *ctx, const char *order_id) {
-  ord_state *st = tc__ord_state(ctx);
-  if (!st) return;
-  tc_value p[] = {tc__ord_text(order_id), tc__ord_text(st->instance)};
-  /* Best effort: a lease not given back runs out by itself. */
-  char msg[TC__ERRMSG_SIZE];
-  int code = ctx->errcode;
-  memcpy(msg, ctx->errmsg, sizeof(msg));
-  tc__db_exec(ctx,
-              "UPDATE orders_sagas SET lease_until = 0 WHERE order_id = ? AND "
-              "lease_owner = ?",
-              p, 2, NULL, NULL, NULL);
-  ctx->errcode = code;
-  memcpy(ctx->errmsg, msg, sizeof(msg));
+  tc__ord_lease_give(ctx, &SAGA_LEASE, order_id);
 }
 
 /* Write every mutable column of s, only while we hold the lease. Inside

@@ -74,3 +74,28 @@ int tc_orders_configure(tc_ctx *ctx, const tc_orders_options *opts) {
          4);
   return TC_OK;
 }
+
+int tc__ord_lease_take(tc_ctx *ctx, const ord_lease_sql *sql, const char *id,
+                       bool *taken) {
+  *taken = false;
+  ord_state *st = tc__ord_state(ctx);
+  if (!st) return TC_ENOMEM;
+  int64_t now = tc__now_ms(ctx);
+  tc_value p[] = {tc__ord_text(st->instance),
+                  TC_VAL_INT(now + st->opts.lease_ms), tc__ord_text(id),
+                  TC_VAL_INT(now), tc__ord_text(st->instance)};
+  int64_t changes = 0;
+  int rc = tc__db_exec(ctx, sql->take, p, 5, NULL, NULL, &changes);
+  *taken = rc == TC_OK && changes == 1;
+  return rc;
+}
+
+void tc__ord_lease_give(tc_ctx *ctx, const ord_lease_sql *sql, const char *id) {
+  ord_state *st = tc__ord_state(ctx);
+  if (!st) return;
+  tc__saved_error saved;
+  tc__error_save(ctx, &saved);
+  tc_value p[] = {tc__ord_text(id), tc__ord_text(st->instance)};
+  tc__db_exec(ctx, sql->give, p, 2, NULL, NULL, NULL);
+  tc__error_restore(ctx, &saved);
+}
