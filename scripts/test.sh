@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test: installs what is missing, checks formatting, builds with
+# Every test: installs what is missing, checks formatting and the layers of
+# lib/ (scripts/check-layers.sh), builds with
 # -Werror and runs every suite, runs them all again under
 # AddressSanitizer + UndefinedBehaviorSanitizer, then installs the library
 # into a staging prefix and compiles the README's example against the
@@ -33,6 +34,9 @@ step() { # name, command...: a failing step counts as one failure
 
 note "format"
 step format bash scripts/check-format.sh
+
+note "layers: lib/api over the public API, modules apart, core at the bottom"
+step layers bash scripts/check-layers.sh
 
 run_suite() { # build dir, extra meson options...
   local dir=$1
