@@ -107,6 +107,12 @@ typedef enum tc_principal_kind {
 #define TC_ROLE_SUPPORT 0x2u
 #define TC_ROLE_ADMIN 0x4u
 
+/** "customer", "support" or "admin" for one TC_ROLE_* bit, NULL for
+ *  anything else (static text, as in tokens and the JSON API). */
+TC_EXTERN const char *tc_role_name(uint32_t role);
+/** The TC_ROLE_* bit a name stands for, 0 when it names none. */
+TC_EXTERN uint32_t tc_role_parse(const char *name);
+
 /** Length of an id's text form (a UUID, 36 characters). */
 #define TC_ID_STRLEN 36
 

@@ -257,17 +257,7 @@ static const tc__field verify_response[] = {
 static int add_roles(tc_ctx *ctx, cJSON *resp, uint32_t roles) {
   cJSON *a = tc__json_add_array(ctx, resp, "roles");
   if (!a) return TC_ENOMEM;
-  const char *names[] = {"customer", "support", "admin"};
-  const uint32_t bits[] = {TC_ROLE_CUSTOMER, TC_ROLE_SUPPORT, TC_ROLE_ADMIN};
-  for (int i = 0; i < 3; i++) {
-    if (!(roles & bits[i])) continue;
-    cJSON *s = cJSON_CreateString(names[i]);
-    if (!s || !cJSON_AddItemToArray(a, s)) {
-      cJSON_Delete(s);
-      return tc__oom(ctx);
-    }
-  }
-  return TC_OK;
+  return tc__roles_json(a, roles) ? tc__oom(ctx) : TC_OK;
 }
 
 static int h_verify_token(tc_ctx *ctx, const tc__api_caller *from,
@@ -411,16 +401,11 @@ static int h_set_roles(tc_ctx *ctx, const tc__api_caller *from,
   const cJSON *e;
   int i = 0;
   cJSON_ArrayForEach(e, a) {
-    const char *s = e->valuestring;
-    if (!strcmp(s, "customer"))
-      roles |= TC_ROLE_CUSTOMER;
-    else if (!strcmp(s, "support"))
-      roles |= TC_ROLE_SUPPORT;
-    else if (!strcmp(s, "admin"))
-      roles |= TC_ROLE_ADMIN;
-    else
+    uint32_t bit = tc_role_parse(e->valuestring);
+    if (!bit)
       return tc__seterr(ctx, TC_EINVAL, "roles",
                         "roles[%d] must be customer, support or admin", i);
+    roles |= bit;
     i++;
   }
   int rc = tc_auth_set_roles(ctx, who, tc__json_str(req, "user_id", ""), roles);

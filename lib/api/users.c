@@ -211,34 +211,24 @@ static const tc__field roles_resp[] = {
 static int h_set_roles(tc_ctx *ctx, const tc__api_caller *from,
                        const cJSON *req, cJSON *resp) {
   const tc_principal *who = from->who;
-  static const char *const names[] = {"customer", "support", "admin"};
-  static const uint32_t bits[] = {TC_ROLE_CUSTOMER, TC_ROLE_SUPPORT,
-                                  TC_ROLE_ADMIN};
   uint32_t roles = 0;
   int i = 0;
   const cJSON *arr = cJSON_GetObjectItemCaseSensitive(req, "roles");
   for (const cJSON *r = arr ? arr->child : NULL; r; r = r->next, i++) {
-    size_t k = 0;
-    while (k < 3 && strcmp(r->valuestring, names[k])) k++;
-    if (k == 3) {
+    uint32_t bit = tc_role_parse(r->valuestring);
+    if (!bit) {
       char field[32];
       snprintf(field, sizeof(field), "roles[%d]", i);
       return tc__seterr(ctx, TC_EINVAL, field,
                         "%s must be customer, support or admin", field);
     }
-    roles |= bits[k];
+    roles |= bit;
   }
   int rc =
       tc_users_set_roles(ctx, who, tc__json_str(req, "user_id", NULL), roles);
   cJSON *out = rc ? NULL : tc__json_add_array(ctx, resp, "roles");
   if (rc || !out) return rc ? rc : TC_ENOMEM;
-  for (size_t k = 0; k < 3; k++) {
-    cJSON *s = roles & bits[k] ? cJSON_CreateString(names[k]) : NULL;
-    if (roles & bits[k] && (!s || !cJSON_AddItemToArray(out, s))) {
-      cJSON_Delete(s);
-      return tc__oom(ctx);
-    }
-  }
+  if (tc__roles_json(out, roles)) return tc__oom(ctx);
   return TC_OK;
 }
 

@@ -57,15 +57,7 @@ static cJSON *make_payload(tc__auth_state *st, const tc__auth_jwt_in *in,
     ok = cJSON_AddStringToObject(p, "scope", in->scope) != NULL;
   if (ok && in->sid && *in->sid) {
     cJSON *roles = cJSON_AddArrayToObject(p, "roles");
-    const char *names[] = {"customer", "support", "admin"};
-    const uint32_t bits[] = {TC_ROLE_CUSTOMER, TC_ROLE_SUPPORT, TC_ROLE_ADMIN};
-    ok = roles != NULL;
-    for (int i = 0; ok && i < 3; i++) {
-      if (!(in->roles & bits[i])) continue;
-      cJSON *s = cJSON_CreateString(names[i]);
-      ok = s && cJSON_AddItemToArray(roles, s);
-      if (!ok) cJSON_Delete(s);
-    }
+    ok = roles && tc__roles_json(roles, in->roles) == TC_OK;
   }
   if (!ok) {
     cJSON_Delete(p);
@@ -300,9 +292,7 @@ static int check_claims(tc_ctx *ctx, tc__auth_state *st, const cJSON *p,
   cJSON_ArrayForEach(r, roles) {
     if (!cJSON_IsString(r))
       return bad(ctx, "the token's roles claim is malformed");
-    if (!strcmp(r->valuestring, "customer")) who->roles |= TC_ROLE_CUSTOMER;
-    if (!strcmp(r->valuestring, "support")) who->roles |= TC_ROLE_SUPPORT;
-    if (!strcmp(r->valuestring, "admin")) who->roles |= TC_ROLE_ADMIN;
+    who->roles |= tc_role_parse(r->valuestring);
   }
   return TC_OK;
 }

@@ -50,11 +50,7 @@ static const char SQL_ROLES_UPSERT[] =
     "updated_at = excluded.updated_at";
 
 static void roles_text(char *out, size_t size, uint32_t r) {
-  snprintf(out, size, "%s%s%s%s", r & TC_ROLE_CUSTOMER ? "customer " : "",
-           r & TC_ROLE_SUPPORT ? "support " : "",
-           r & TC_ROLE_ADMIN ? "admin " : "", r ? "" : "none");
-  size_t n = strlen(out);
-  if (n && out[n - 1] == ' ') out[n - 1] = '\0';
+  tc__roles_text(out, size, r, " ", "none");
 }
 
 static int set_roles(tc_ctx *ctx, const char *user_id, uint32_t roles,

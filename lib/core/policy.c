@@ -3,10 +3,58 @@
  * below every module, so that no module asks another for a decision and
  * the rule is written once.
  */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
 #include "internal.h"
 
 const tc_principal tc__system_principal = {
     TC_PRINCIPAL_VERSION, TC_PRINCIPAL_SYSTEM, 0, "", "", "", ""};
+
+static const struct {
+  uint32_t bit;
+  const char *name;
+} roles[] = {{TC_ROLE_CUSTOMER, "customer"},
+             {TC_ROLE_SUPPORT, "support"},
+             {TC_ROLE_ADMIN, "admin"}};
+
+const char *tc_role_name(uint32_t role) {
+  for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+    if (roles[i].bit == role) return roles[i].name;
+  return NULL;
+}
+
+uint32_t tc_role_parse(const char *name) {
+  for (size_t i = 0; name && i < sizeof(roles) / sizeof(roles[0]); i++)
+    if (!strcmp(roles[i].name, name)) return roles[i].bit;
+  return 0;
+}
+
+int tc__roles_json(cJSON *arr, uint32_t bits) {
+  for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+    if (!(bits & roles[i].bit)) continue;
+    cJSON *s = cJSON_CreateString(roles[i].name);
+    if (!s || !cJSON_AddItemToArray(arr, s)) {
+      cJSON_Delete(s);
+      return TC_ENOMEM;
+    }
+  }
+  return TC_OK;
+}
+
+void tc__roles_text(char *out, size_t size, uint32_t bits, const char *sep,
+                    const char *none) {
+  if (!size) return;
+  size_t n = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+    if (!(bits & roles[i].bit)) continue;
+    int w = snprintf(out + n, size - n, "%s%s", n ? sep : "", roles[i].name);
+    if (w < 0 || (size_t)w >= size - n) return;
+    n += (size_t)w;
+  }
+  if (!n) snprintf(out, size, "%s", none);
+}
 
 static const char *act_name(tc__act act) {
   switch (act) {

@@ -42,6 +42,16 @@ int tc__authorize(tc_ctx *ctx, const tc_principal *who, const char *area,
 bool tc__allowed(const tc_principal *who, const char *area, tc__act act,
                  const char *owner_id);
 
+/* Append the names of the roles in `roles` (customer, support, admin, in
+ * that order) to the JSON array arr: TC_OK or TC_ENOMEM (no message). */
+struct cJSON;
+int tc__roles_json(struct cJSON *arr, uint32_t roles);
+
+/* The names of the roles in `roles` joined by sep into out ("customer,
+ * admin"), or `none` when there are none. */
+void tc__roles_text(char *out, size_t size, uint32_t roles, const char *sep,
+                    const char *none);
+
 /* A system principal, for a module that calls another module's public
  * function on a decision it has already made (the callee's own rule
  * would be the wrong one there), and for the library's own jobs. */

@@ -97,19 +97,9 @@ static int sessions_all(tc_ctx *ctx, const char *user_id, cJSON *arr) {
 }
 
 static int roles_json(tc_ctx *ctx, const char *user_id, cJSON *arr) {
-  static const char *const names[] = {"customer", "support", "admin"};
-  static const uint32_t bits[] = {TC_ROLE_CUSTOMER, TC_ROLE_SUPPORT,
-                                  TC_ROLE_ADMIN};
   uint32_t roles = 0;
   int rc = tc_auth_get_roles(&roles, ctx, &tc__system_principal, user_id);
-  for (size_t i = 0; rc == TC_OK && i < 3; i++) {
-    if (!(roles & bits[i])) continue;
-    cJSON *s = cJSON_CreateString(names[i]);
-    if (!s || !cJSON_AddItemToArray(arr, s)) {
-      cJSON_Delete(s);
-      rc = TC_ENOMEM;
-    }
-  }
+  if (rc == TC_OK) rc = tc__roles_json(arr, roles);
   return rc;
 }
 

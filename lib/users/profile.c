@@ -265,11 +265,7 @@ int tc_users_delete(tc_ctx *ctx, const tc_principal *who, const char *user_id) {
 /* ---- roles ---- */
 
 static void roles_text(char *buf, size_t size, uint32_t roles) {
-  snprintf(buf, size, "%s%s%s%s%s", roles & TC_ROLE_CUSTOMER ? "customer" : "",
-           roles & TC_ROLE_CUSTOMER && roles & ~TC_ROLE_CUSTOMER ? "," : "",
-           roles & TC_ROLE_SUPPORT ? "support" : "",
-           roles & TC_ROLE_SUPPORT && roles & TC_ROLE_ADMIN ? "," : "",
-           roles & TC_ROLE_ADMIN ? "admin" : "");
+  tc__roles_text(buf, size, roles, ",", "");
 }
 
 static int roles_txn(tc_ctx *ctx, const tc_principal *who, const char *user_id,
