@@ -189,7 +189,7 @@ START_TEST(enrol_confirm_and_login_with_challenge) {
   ck_assert_uint_eq(strlen(codes.codes[0]), 11);
   ck_assert_int_eq(take_topic("audit", "auth.mfa_enrolled", NULL, 0), 1);
   bool on = false;
-  ck_assert_int_eq(tc_auth_mfa_status(ctx, u.id, &on), TC_OK);
+  ck_assert_int_eq(tc_auth_mfa_status(ctx, tt_sys(), u.id, &on), TC_OK);
   ck_assert(on);
 
   tc_auth_tokens t;
@@ -310,7 +310,7 @@ START_TEST(disable_needs_reauthentication) {
   ck_assert_int_eq(tc_auth_mfa_disable(ctx, &them, u.id, PW, code), TC_EDENIED);
   ck_assert_int_eq(tc_auth_mfa_disable(ctx, &me, u.id, PW, code), TC_OK);
   bool on = true;
-  ck_assert_int_eq(tc_auth_mfa_status(ctx, u.id, &on), TC_OK);
+  ck_assert_int_eq(tc_auth_mfa_status(ctx, tt_sys(), u.id, &on), TC_OK);
   ck_assert(!on);
   ck_assert_int_eq(take_topic("audit", "auth.mfa_disabled", NULL, 0), 1);
   tc_auth_tokens t;

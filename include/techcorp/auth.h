@@ -398,8 +398,10 @@ TC_EXTERN int tc_auth_mfa_disable(tc_ctx *ctx, const tc_principal *who,
                                   const char *user_id, const char *password,
                                   const char *code);
 
-/** Whether MFA is on for user_id (*on). */
-TC_EXTERN int tc_auth_mfa_status(tc_ctx *ctx, const char *user_id, bool *on);
+/** Whether MFA is on for user_id (*on). who: that user, support, admin or
+ *  system. */
+TC_EXTERN int tc_auth_mfa_status(tc_ctx *ctx, const tc_principal *who,
+                                 const char *user_id, bool *on);
 
 /**
  * RFC 6238 TOTP value: the code for time unix_s with key[0..key_len),

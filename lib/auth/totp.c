@@ -156,11 +156,13 @@ int tc__auth_mfa_on(tc_ctx *ctx, const char *user_id, bool *on) {
   return rc == TC_ENOTFOUND ? TC_OK : rc;
 }
 
-int tc_auth_mfa_status(tc_ctx *ctx, const char *user_id, bool *on) {
+int tc_auth_mfa_status(tc_ctx *ctx, const tc_principal *who,
+                       const char *user_id, bool *on) {
   if (!ctx || !on) return TC_EINVAL;
   tc__clearerr(ctx);
   *on = false;
   int rc = tc__check_id(ctx, "user_id", user_id);
+  if (!rc) rc = tc__authorize(ctx, who, "auth", TC__ACT_READ, user_id);
   return rc ? rc : tc__auth_mfa_on(ctx, user_id, on);
 }
 
