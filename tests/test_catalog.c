@@ -1,5 +1,5 @@
 /* The catalog module through its typed C API (techcorp/catalog.h) and the
- * functions it offers other modules (lib/catalog/catalog_internal.h). */
+ * lookups it offers other modules (public: techcorp/catalog.h). */
 #include <stdio.h>
 
 #include "catalog/catalog_priv.h"
