@@ -300,17 +300,24 @@ static int feed_fail(tc_ctx *ctx, int rc) {
   return rc;
 }
 
-int tc_catalog_for_each_product(tc_ctx *ctx, const tc_principal *who,
-                                bool published_only,
-                                tc_catalog_product_doc_cb cb, void *payload) {
+/* Both feeds: only for who may read the whole catalog; one read
+ * transaction (open on TC_OK). */
+static int feed_enter(tc_ctx *ctx, const tc_principal *who,
+                      tc_catalog_product_doc_cb cb, feed *f) {
   if (!ctx) return TC_EINVAL;
   tc__clearerr(ctx);
   int rc = cat__may_read_all(ctx, who);
   if (rc) return rc;
   if (!cb) return tc__seterr(ctx, TC_EINVAL, "cb", "cb is NULL");
+  f->ctx = ctx;
+  return tc__txn_begin(ctx, TC_TXN_READ);
+}
+
+int tc_catalog_for_each_product(tc_ctx *ctx, const tc_principal *who,
+                                bool published_only,
+                                tc_catalog_product_doc_cb cb, void *payload) {
   feed f = {0};
-  f.ctx = ctx;
-  rc = tc__txn_begin(ctx, TC_TXN_READ);
+  int rc = feed_enter(ctx, who, cb, &f);
   if (rc) return rc;
   rc = feed_load_cats(&f);
   char after[TC_ID_STRLEN + 1] = "";
@@ -339,14 +346,8 @@ int tc_catalog_for_each_product(tc_ctx *ctx, const tc_principal *who,
 int tc_catalog_product_doc_get(tc_ctx *ctx, const tc_principal *who,
                                const char *product_id,
                                tc_catalog_product_doc_cb cb, void *payload) {
-  if (!ctx) return TC_EINVAL;
-  tc__clearerr(ctx);
-  int rc = cat__may_read_all(ctx, who);
-  if (rc) return rc;
-  if (!cb) return tc__seterr(ctx, TC_EINVAL, "cb", "cb is NULL");
   feed f = {0};
-  f.ctx = ctx;
-  rc = tc__txn_begin(ctx, TC_TXN_READ);
+  int rc = feed_enter(ctx, who, cb, &f);
   if (rc) return rc;
   tc_value p[] = {cat__text(product_id)};
   rc = tc__db_exec(ctx,
