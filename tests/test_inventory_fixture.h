@@ -2,7 +2,7 @@
 #ifndef TEST_INVENTORY_FIXTURE_H
 #define TEST_INVENTORY_FIXTURE_H
 
-#include "inventory/inventory_internal.h"
+#include "inventory/inventory_priv.h"
 #include "testutil.h"
 
 typedef struct ti_level {

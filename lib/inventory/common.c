@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "techcorp/catalog.h"
-#include "inventory_internal.h"
+#include "inventory_priv.h"
 
 #define INV_DEFAULT_TTL_MS (15 * 60 * 1000)
 #define INV_MAX_TTL_MS ((int64_t)7 * 24 * 3600 * 1000)

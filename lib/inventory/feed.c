@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "feed_internal.h"
+#include "feed_priv.h"
 
 void tc_inventory_sync_result_free(tc_ctx *ctx, tc_sync_result *r) {
   if (!r || !ctx) return;

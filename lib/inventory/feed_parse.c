@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "feed_internal.h"
+#include "feed_priv.h"
 
 static int feed_rows_push(tc_ctx *ctx, feed_rows *fr, feed_row **out) {
   if (fr->n == fr->a) {

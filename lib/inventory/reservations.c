@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "inventory_internal.h"
+#include "inventory_priv.h"
 
 #define INV_MAX_TTL_MS ((int64_t)7 * 24 * 3600 * 1000)
 

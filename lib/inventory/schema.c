@@ -5,7 +5,7 @@
  * reserved >= 0, positive reservation lines), so a bug can never commit a
  * broken level: the statement fails instead.
  */
-#include "inventory_internal.h"
+#include "inventory_priv.h"
 
 #define INV_SCHEMA_1(INT)                                                     \
   "CREATE TABLE inventory_warehouses (\n"                                     \

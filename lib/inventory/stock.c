@@ -4,7 +4,7 @@
  */
 #include <stdio.h>
 
-#include "inventory_internal.h"
+#include "inventory_priv.h"
 
 typedef struct {
   tc_stock_level_cb cb;

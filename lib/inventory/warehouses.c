@@ -1,7 +1,7 @@
 /*
  * lib/inventory/warehouses.c - the warehouses: few rows, read often.
  */
-#include "inventory_internal.h"
+#include "inventory_priv.h"
 
 #define INV_PRIORITY_MAX 1000000
 

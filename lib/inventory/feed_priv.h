@@ -1,11 +1,11 @@
 /*
- * lib/inventory/feed_internal.h - the legacy feed's parsed form, shared by
+ * lib/inventory/feed_priv.h - the legacy feed's parsed form, shared by
  * the parser (feed_parse.c) and the importer (feed.c).
  */
-#ifndef TC_INVENTORY_FEED_INTERNAL_H
-#define TC_INVENTORY_FEED_INTERNAL_H
+#ifndef TC_INVENTORY_FEED_PRIV_H
+#define TC_INVENTORY_FEED_PRIV_H
 
-#include "inventory_internal.h"
+#include "inventory_priv.h"
 
 typedef struct feed_row {
   size_t line; /* CSV line or JSON item, 1-based */

@@ -1,9 +1,9 @@
 /*
- * lib/inventory/inventory_internal.h - what the inventory files share
- * (and what other modules may call inside the library).
+ * lib/inventory/inventory_priv.h - what the files of the inventory module
+ * share (other modules use its public functions: techcorp/inventory.h).
  */
-#ifndef TC_INVENTORY_INTERNAL_H
-#define TC_INVENTORY_INTERNAL_H
+#ifndef TC_INVENTORY_PRIV_H
+#define TC_INVENTORY_PRIV_H
 
 #include <cjson/cJSON.h>
 
