@@ -183,6 +183,58 @@ START_TEST(client_credentials_and_secrets) {
 }
 END_TEST
 
+/* A client acting for itself gets what its scopes name, decided by the
+ * typed functions (the shared policy), through the JSON API too. */
+static int call_as(const char *bearer, const char *method, const char *req,
+                   char **out) {
+  tc_buf buf = TC_BUF_INIT;
+  tc_caller caller = TC_CALLER_INIT;
+  caller.bearer = bearer;
+  int rc = tc_api_call(&buf, ctx, &caller, method, req, strlen(req));
+  *out = strdup(buf.ptr ? buf.ptr : "");
+  tc_buf_dispose(&buf);
+  return rc;
+}
+
+START_TEST(client_scopes_through_the_policy) {
+  tc_auth_oauth_client svc;
+  const char *uris[] = {REDIRECT};
+  ck_assert_int_eq(tc_auth_oauth_register_client(&svc, ctx, &sys, "Directory",
+                                                 true, uris, 1, "users:read"),
+                   TC_OK);
+  tc_auth_tokens t, plain;
+  ck_assert_int_eq(token(&t, "client_credentials", svc.client_id,
+                         svc.client_secret, NULL, NULL),
+                   TC_OK);
+  ck_assert_int_eq(token(&plain, "client_credentials", conf.client_id,
+                         conf.client_secret, NULL, NULL),
+                   TC_OK);
+  char *out = NULL;
+  const char *find = "{\"email\":\"oauth@example.com\"}";
+  ck_assert_int_eq(call_as(t.access_token, "users.find_by_email", find, &out),
+                   TC_OK);
+  ck_assert_ptr_nonnull(strstr(out, "oauth@example.com"));
+  free(out);
+  /* Reading is not administering. */
+  char req[160];
+  snprintf(req, sizeof(req), "{\"user_id\":\"%s\",\"roles\":[\"admin\"]}",
+           user.user_id);
+  ck_assert_int_eq(call_as(t.access_token, "users.set_roles", req, &out),
+                   TC_EUNAUTHENTICATED);
+  free(out);
+  /* Without a scope of the module, nothing changes for a client. */
+  ck_assert_int_eq(
+      call_as(plain.access_token, "users.find_by_email", find, &out),
+      TC_EUNAUTHENTICATED);
+  ck_assert_ptr_nonnull(strstr(out, "needs an authenticated caller"));
+  free(out);
+  /* Jobs stay the host's. */
+  ck_assert_int_eq(call_as(t.access_token, "auth.sweep", "{}", &out),
+                   TC_EUNAUTHENTICATED);
+  free(out);
+}
+END_TEST
+
 START_TEST(refresh_grant_introspect_revoke) {
   char code[TC_AUTH_OPAQUE_MAX];
   authorize(code, conf.client_id);
@@ -401,6 +453,7 @@ static Suite *oauth_suite(void) {
   tcase_add_test(tc, code_flow_with_pkce);
   tcase_add_test(tc, code_flow_errors);
   tcase_add_test(tc, client_credentials_and_secrets);
+  tcase_add_test(tc, client_scopes_through_the_policy);
   tcase_add_test(tc, refresh_grant_introspect_revoke);
   tcase_add_test(tc, json_oauth_flow);
   tcase_add_test(tc, json_oauth_error_reasons);

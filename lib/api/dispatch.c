@@ -586,9 +586,21 @@ static int resolve_caller(tc_ctx *ctx, const tc_caller *caller,
   return TC_OK;
 }
 
+/* The module of "module.action" into out. */
+static void method_module(char *out, size_t size, const char *name) {
+  size_t n = strcspn(name, ".");
+  snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), name);
+}
+
 int tc__api_check_access(tc_ctx *ctx, const tc__api_method *m,
                          const tc_principal *who) {
   if (m->access == TC__ACCESS_PUBLIC) return TC_OK;
+  /* A client with a scope of the method's module is the typed function's
+   * to judge (the policy's scopes); jobs stay the host's. */
+  char module[65];
+  method_module(module, sizeof(module), m->name);
+  if (m->access != TC__ACCESS_SYSTEM && tc__client_scoped(who, module))
+    return TC_OK;
   if (who->kind == TC_PRINCIPAL_ANONYMOUS)
     return tc__seterr(ctx, TC_EUNAUTHENTICATED, NULL,
                       "method '%s' needs an authenticated caller", m->name);

@@ -94,6 +94,11 @@ static bool client_granted(const tc_principal *who, const char *area,
   return act == TC__ACT_READ && has_scope(who, area, "read");
 }
 
+bool tc__client_scoped(const tc_principal *who, const char *area) {
+  return who && who->kind == TC_PRINCIPAL_ANONYMOUS && who->client_id[0] &&
+         (has_scope(who, area, "read") || has_scope(who, area, "write"));
+}
+
 /* TC_OK when allowed, else the code the caller gets. */
 static int decide(const tc_principal *who, const char *area, tc__act act,
                   const char *owner_id) {

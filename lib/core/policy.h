@@ -38,6 +38,11 @@ typedef enum tc__act {
 int tc__authorize(tc_ctx *ctx, const tc_principal *who, const char *area,
                   tc__act act, const char *owner_id);
 
+/* True when who is a client acting for itself with a scope of area
+ * ("<area>:read" or "<area>:write"): the JSON API then lets the typed
+ * function decide instead of refusing an anonymous caller. */
+bool tc__client_scoped(const tc_principal *who, const char *area);
+
 /* The same decision without a message (ctx untouched). */
 bool tc__allowed(const tc_principal *who, const char *area, tc__act act,
                  const char *owner_id);
