@@ -21,6 +21,7 @@
 #include "sys/payment.h"
 #include "sys/notifier.h"
 #include "adapters.h"
+#include "postgres.h"
 #include "events.h"
 #include "api.h"
 #include "users.h"
