@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conformance/queue_suite.h"
 #include "conformance/store_suite.h"
 #include "core/internal.h"
 #include "services.h"
@@ -38,7 +39,8 @@ static tc_store *pg_open_with(const char *conninfo, int lock_ms) {
 static tc_store *pg_open_fresh(void *arg) {
   pg_fixture *f = arg;
   tt_pg_schema_new(f->conninfo, sizeof(f->conninfo), f->schema);
-  f->first = pg_open_with(f->conninfo, 0);
+  /* short lock waits: the second-writer test waits on both sides */
+  f->first = pg_open_with(f->conninfo, 200);
   return f->first;
 }
 
@@ -322,9 +324,81 @@ START_TEST(statement_cache_eviction) {
 }
 END_TEST
 
+START_TEST(every_module_migrates) {
+  /* The "postgres" variant of every module's migrations, in one
+   * transaction, through this adapter's script path; then nothing. */
+  int rc = tc_store_migrate(S, NULL);
+  ck_assert_msg(rc == TC_OK, "%s", tc_last_error_message());
+  int64_t applied = one_int(S, "SELECT count(*) FROM tc_schema_migrations",
+                            NULL, 0);
+  ck_assert_int_gt(applied, 8);
+  ck_assert_int_eq(tc_store_migrate(S, NULL), TC_OK);
+  ck_assert_int_eq(one_int(S, "SELECT count(*) FROM tc_schema_migrations",
+                           NULL, 0),
+                   applied);
+  /* A context over it: the default table queue and the standing
+   * subscriptions work on PostgreSQL. */
+  tc_config cfg = TC_CONFIG_INIT;
+  cfg.store = S;
+  tc_ctx *ctx = NULL;
+  rc = tc_ctx_new(&ctx, &cfg);
+  ck_assert_msg(rc == TC_OK, "%s", tc_last_error_message());
+  ck_assert_int_eq(tc_events_subscribe(ctx, "g", "a.*"), TC_OK);
+  char id[37];
+  ck_assert_int_eq(tc_events_publish(ctx, "a.b", "k", "{\"n\":1}", id), TC_OK);
+  tc_queue_message *m = NULL;
+  rc = tc_events_take(ctx, "g", 1000, &m);
+  ck_assert_msg(rc == TC_OK, "%s", tc_errmsg(ctx));
+  ck_assert_str_eq(m->id, id);
+  ck_assert_int_eq(tc_events_ack(ctx, m), TC_OK);
+  tc_ctx_free(ctx);
+}
+END_TEST
+
+/* ---- the table queue over PostgreSQL: the queue conformance suite -------
+ */
+
+typedef struct tq_env {
+  pg_fixture pg;
+  tc_store *store;
+  tt_clock clock;
+} tq_env;
+
+static tq_env qenv;
+
+static tc_queue *tq_open(void *arg, uint32_t max_attempts) {
+  tq_env *e = arg;
+  tt_pg_schema_new(e->pg.conninfo, sizeof(e->pg.conninfo), e->pg.schema);
+  e->store = pg_open_with(e->pg.conninfo, 0);
+  tt_clock_init(&e->clock, INT64_C(1700000000000));
+  tc_table_queue_options o = TC_TABLE_QUEUE_OPTIONS_INIT;
+  o.max_attempts = max_attempts;
+  o.clock = &e->clock.clock;
+  tc_queue *q = NULL;
+  int rc = tc_queue_table_new(&q, e->store, &o);
+  ck_assert_msg(rc == TC_OK, "%s", tc_last_error_message());
+  return q;
+}
+
+static void tq_close(void *arg, tc_queue *q) {
+  tq_env *e = arg;
+  q->free(q->self);
+  e->store->free(e->store->self);
+  e->store = NULL;
+  tt_pg_schema_drop(e->pg.schema);
+}
+
+static void tq_advance(void *arg, int64_t ms) {
+  ((tq_env *)arg)->clock.now += ms;
+}
+
+static const queue_suite_factory table_pg_factory = {
+    "table-postgres", &qenv, tq_open, tq_close, tq_advance};
+
 static Suite *pg_suite(void) {
   Suite *s = suite_create("pg");
   tc_store_conformance_add(s, &pg_factory);
+  queue_suite_add(s, &table_pg_factory);
   TCase *tc = tcase_create("postgres");
   tcase_add_checked_fixture(tc, own_setup, own_teardown);
   tcase_set_timeout(tc, 60);
@@ -336,6 +410,7 @@ static Suite *pg_suite(void) {
   tcase_add_test(tc, deadlock_and_serialization_are_busy);
   tcase_add_test(tc, many_parameters_and_wide_rows);
   tcase_add_test(tc, statement_cache_eviction);
+  tcase_add_test(tc, every_module_migrates);
   suite_add_tcase(s, tc);
   return s;
 }

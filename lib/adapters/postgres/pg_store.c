@@ -78,6 +78,7 @@ typedef struct pg_entry {
   char name[24];
   uint64_t prepared_gen; /* connection generation it is prepared on; 0: not */
   Oid *types;            /* explicit parameter types, NULL: inferred */
+  Oid *inferred;         /* the types the server settled on */
   struct pg_entry *chain;
   struct pg_entry *prev, *next; /* LRU, most recent first */
 } pg_entry;
@@ -385,6 +386,7 @@ static void pg_entry_free(pg_entry *e) {
   free(e->sql);
   free(e->pg_sql);
   free(e->types);
+  free(e->inferred);
   free(e);
 }
 
@@ -677,13 +679,23 @@ static int pg_deliver(pg_store *s, PGresult *res, tc_store_row_cb cb,
  */
 
 typedef struct pg_outcome {
-  PGresult *rows;    /* the statement's result when it succeeded */
-  PGresult *error;   /* the first failure */
-  bool parsed;       /* the Parse step succeeded */
-  bool parse_failed; /* the Parse step itself failed */
+  PGresult *rows;  /* the statement's result when it succeeded */
+  PGresult *error; /* the first failure */
+  PGresult *described; /* Describe's answer: the parameter types */
 } pg_outcome;
 
-typedef enum pg_step { PG_STEP_OTHER, PG_STEP_PARSE, PG_STEP_EXECUTE } pg_step;
+typedef enum pg_step {
+  PG_STEP_OTHER,
+  PG_STEP_DESCRIBE,
+  PG_STEP_EXECUTE
+} pg_step;
+
+static void pg_outcome_clear(pg_outcome *o) {
+  PQclear(o->rows);
+  PQclear(o->error);
+  PQclear(o->described);
+  memset(o, 0, sizeof(*o));
+}
 
 /* Read the results of one pipelined command; keep the interesting one. */
 static void pg_collect(pg_store *s, pg_outcome *o, pg_step step) {
@@ -691,17 +703,20 @@ static void pg_collect(pg_store *s, pg_outcome *o, pg_step step) {
   while ((res = PQgetResult(s->conn)) != NULL) {
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE) {
-      if (step == PG_STEP_PARSE) o->parse_failed = true;
       if (!o->error)
         o->error = res;
       else
         PQclear(res);
       continue;
     }
-    if (step == PG_STEP_PARSE && st == PGRES_COMMAND_OK) o->parsed = true;
-    if (step == PG_STEP_EXECUTE && st != PGRES_PIPELINE_ABORTED && !o->rows) {
-      o->rows = res;
-      continue;
+    if (st != PGRES_PIPELINE_ABORTED) {
+      PGresult **keep = step == PG_STEP_EXECUTE    ? &o->rows
+                        : step == PG_STEP_DESCRIBE ? &o->described
+                                                   : NULL;
+      if (keep && !*keep) {
+        *keep = res;
+        continue;
+      }
     }
     PQclear(res);
   }
@@ -728,45 +743,45 @@ static void pg_drain_to_sync(pg_store *s, pg_outcome *o) {
 }
 
 /*
- * One round trip: [SAVEPOINT] [Parse] Bind/Execute [RELEASE] Sync.
- * Fills o; the caller clears o->rows and o->error.
+ * One round trip: [SAVEPOINT] then either Parse + Describe (prepare) or
+ * Bind/Execute (pp given), [RELEASE], Sync. Fills o; a code is returned
+ * only when the round trip itself failed (o->error holds the statement's
+ * own failure).
  */
-static int pg_pipeline(pg_store *s, pg_entry *e, const pg_params *pp,
-                       bool savepoint, pg_outcome *o) {
+static int pg_round_trip(pg_store *s, pg_entry *e, const pg_params *pp,
+                         bool savepoint, pg_outcome *o) {
   memset(o, 0, sizeof(*o));
-  bool prepare = e->prepared_gen != s->gen;
   int n = (int)e->nparams;
   if (!PQenterPipelineMode(s->conn)) return pg_fail_result(s, NULL, e->sql);
-  bool sent =
-      (!savepoint || PQsendQueryParams(s->conn, "SAVEPOINT tc_stmt", 0, NULL,
-                                       NULL, NULL, NULL, 0)) &&
-      (!prepare || PQsendPrepare(s->conn, e->name, e->pg_sql, n, e->types)) &&
-      PQsendQueryPrepared(s->conn, e->name, n, pp->values, pp->lengths,
-                          pp->formats, 0) &&
-      (!savepoint || PQsendQueryParams(s->conn, "RELEASE SAVEPOINT tc_stmt",
-                                       0, NULL, NULL, NULL, NULL, 0)) &&
-      PQpipelineSync(s->conn);
+  bool sent = !savepoint || PQsendQueryParams(s->conn, "SAVEPOINT tc_stmt", 0,
+                                              NULL, NULL, NULL, NULL, 0);
+  if (pp)
+    sent = sent && PQsendQueryPrepared(s->conn, e->name, n, pp->values,
+                                       pp->lengths, pp->formats, 0);
+  else
+    sent = sent && PQsendPrepare(s->conn, e->name, e->pg_sql, n, e->types) &&
+           PQsendDescribePrepared(s->conn, e->name);
+  sent = sent &&
+         (!savepoint || PQsendQueryParams(s->conn, "RELEASE SAVEPOINT tc_stmt",
+                                          0, NULL, NULL, NULL, NULL, 0)) &&
+         PQpipelineSync(s->conn);
   if (!sent) {
     int rc = pg_fail_result(s, NULL, e->sql);
-    if (!pg_connection_lost(s)) {
-      /* Nothing reached the server that it will answer: start over. */
-      pg_drain_to_sync(s, o);
-    }
+    if (!pg_connection_lost(s)) pg_drain_to_sync(s, o);
     PQexitPipelineMode(s->conn);
     return rc;
   }
   if (savepoint) pg_collect(s, o, PG_STEP_OTHER);
-  if (prepare) pg_collect(s, o, PG_STEP_PARSE);
-  pg_collect(s, o, PG_STEP_EXECUTE);
+  if (pp) {
+    pg_collect(s, o, PG_STEP_EXECUTE);
+  } else {
+    pg_collect(s, o, PG_STEP_OTHER);
+    pg_collect(s, o, PG_STEP_DESCRIBE);
+  }
   if (savepoint) pg_collect(s, o, PG_STEP_OTHER);
   pg_drain_to_sync(s, o);
-  if (!PQexitPipelineMode(s->conn) && !o->error && !pg_connection_lost(s)) {
-    /* Should not happen once the sync was read; say so rather than hang. */
+  if (!PQexitPipelineMode(s->conn) && !o->error && !pg_connection_lost(s))
     return pg_fail_result(s, NULL, e->sql);
-  }
-  /* A statement once parsed stays prepared, whatever came after it:
-   * prepared statements are not transactional. */
-  if (prepare && o->parsed) e->prepared_gen = s->gen;
   return TC_OK;
 }
 
@@ -779,18 +794,104 @@ static bool pg_retryable(const PGresult *res) {
   return pg_sqlstate_is(res, "40001") || pg_sqlstate_is(res, "40P01");
 }
 
-/* Prepare entry e again with the types of the values at hand. */
-static int pg_use_value_types(pg_store *s, pg_entry *e, const tc_value *params,
-                              size_t n) {
-  if (e->types || n == 0) return TC_ESTORAGE; /* already tried */
-  Oid *types = malloc(n * sizeof(*types));
-  if (!types) return TC_ENOMEM;
-  for (size_t i = 0; i < n; i++) types[i] = pg_type_of(&params[i]);
+/* After a failed statement in a transaction: undo only that statement. */
+static int pg_undo_statement(pg_store *s) {
+  char saved[PG_ERRMSG_SIZE];
+  memcpy(saved, s->errmsg, sizeof(saved));
+  int rc = pg_simple(s,
+                     "ROLLBACK TO SAVEPOINT tc_stmt; "
+                     "RELEASE SAVEPOINT tc_stmt");
+  /* The message of the statement's own failure, not the rollback's. */
+  if (rc == TC_OK) memcpy(s->errmsg, saved, sizeof(saved));
+  return rc;
+}
+
+/* Give e new explicit parameter types: it is prepared again under a new
+ * name (the old one stays until the connection ends or is dropped from
+ * the cache with the entry). */
+static int pg_retype(pg_store *s, pg_entry *e, Oid *types) {
+  free(e->types);
   e->types = types;
-  /* A name whose Parse failed may be reused, but a fresh one is clearer
-   * in the server's logs. */
   snprintf(e->name, sizeof(e->name), "tc_%" PRIu64, ++s->next_name);
   e->prepared_gen = 0;
+  return TC_OK;
+}
+
+/* Types for the values at hand, when the server could infer none. */
+static Oid *pg_value_types(const tc_value *params, size_t n) {
+  Oid *types = malloc(n * sizeof(*types));
+  if (!types) return NULL;
+  for (size_t i = 0; i < n; i++) types[i] = pg_type_of(&params[i]);
+  return types;
+}
+
+/*
+ * The server infers a parameter's type from where it stands, which can
+ * be narrower than what the library binds ("CASE ... THEN 0 ELSE ? END" is
+ * int4, the library's millisecond times are not): such a parameter is
+ * widened to int8 and the statement prepared again. NULL when every
+ * value fits (or out of memory: the server then says what overflowed).
+ */
+static Oid *pg_widened_types(const pg_entry *e, const tc_value *params,
+                             size_t n) {
+  if (!e->inferred) return NULL;
+  Oid *types = NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (params[i].type != TC_VALUE_INT) continue;
+    int64_t v = params[i].v.i;
+    Oid t = e->inferred[i];
+    bool fits = t == PG_INT2OID   ? v >= INT16_MIN && v <= INT16_MAX
+                : t == PG_INT4OID ? v >= INT32_MIN && v <= INT32_MAX
+                                  : true;
+    if (fits) continue;
+    if (!types) {
+      types = malloc(n * sizeof(*types));
+      if (!types) return NULL;
+      memcpy(types, e->inferred, n * sizeof(*types));
+    }
+    types[i] = PG_INT8OID;
+  }
+  return types;
+}
+
+/* Make sure e is prepared on this connection with types its values fit. */
+static int pg_prepare(pg_store *s, pg_entry *e, const tc_value *params,
+                      size_t n, bool in_txn) {
+  for (int round = 0; round < 3; round++) {
+    if (e->prepared_gen == s->gen) {
+      Oid *wide = pg_widened_types(e, params, n);
+      if (!wide) return TC_OK;
+      pg_retype(s, e, wide);
+    }
+    pg_outcome o;
+    int rc = pg_round_trip(s, e, NULL, in_txn, &o);
+    if (rc) {
+      pg_outcome_clear(&o);
+      return rc;
+    }
+    if (!o.error && o.described) {
+      int np = PQnparams(o.described);
+      free(e->inferred);
+      e->inferred = np > 0 ? malloc((size_t)np * sizeof(Oid)) : NULL;
+      for (int i = 0; e->inferred && i < np; i++)
+        e->inferred[i] = PQparamtype(o.described, i);
+      e->prepared_gen = s->gen;
+      pg_outcome_clear(&o);
+      continue; /* check the values against what was inferred */
+    }
+    bool untyped = pg_sqlstate_is(o.error, "42P18") && !e->types && n;
+    rc = o.error ? pg_fail_result(s, o.error, e->sql)
+                 : pg_fail_result(s, NULL, e->sql);
+    pg_outcome_clear(&o);
+    if (in_txn && !pg_connection_lost(s)) {
+      int rrc = pg_undo_statement(s);
+      if (rrc) return rrc;
+    }
+    if (!untyped) return rc;
+    Oid *types = pg_value_types(params, n);
+    if (!types) return TC_ENOMEM;
+    pg_retype(s, e, types);
+  }
   return TC_OK;
 }
 
@@ -803,33 +904,35 @@ static int pg_run_prepared(pg_store *s, pg_entry *e, const tc_value *params,
   int retries = s->opts.busy_retries;
   for (int attempt = 0;; attempt++) {
     bool in_txn = pg_in_txn(s);
-    pg_outcome o;
-    rc = pg_pipeline(s, e, &pp, in_txn, &o);
+    rc = pg_prepare(s, e, params, nparams, in_txn);
     if (rc) break;
+    pg_outcome o;
+    rc = pg_round_trip(s, e, &pp, in_txn, &o);
+    if (rc) {
+      pg_outcome_clear(&o);
+      break;
+    }
     if (!o.error) {
       if (changes) *changes = o.rows ? pg_changes_of(o.rows) : 0;
       rc = o.rows ? pg_deliver(s, o.rows, cb, payload) : TC_OK;
-      PQclear(o.rows);
+      pg_outcome_clear(&o);
       break;
     }
-    PQclear(o.rows);
-    bool untyped = pg_sqlstate_is(o.error, "42P18") && o.parse_failed;
     bool busy = pg_retryable(o.error);
+    /* A statement deallocated behind our back (DISCARD ALL by a pooler):
+     * prepare it again. */
+    bool gone = pg_sqlstate_is(o.error, "26000");
     rc = pg_fail_result(s, o.error, e->sql);
-    PQclear(o.error);
+    pg_outcome_clear(&o);
     if (in_txn && !pg_connection_lost(s)) {
-      /* Undo only this statement; the transaction goes on. */
-      int rrc = pg_simple(s,
-                          "ROLLBACK TO SAVEPOINT tc_stmt; "
-                          "RELEASE SAVEPOINT tc_stmt");
+      int rrc = pg_undo_statement(s);
       if (rrc) {
         rc = rrc;
         break;
       }
-      /* The message of the statement's own failure, not the rollback's. */
     }
-    if (untyped && pg_use_value_types(s, e, params, nparams) == TC_OK) {
-      attempt--; /* not a retry of a busy statement */
+    if (gone && attempt == 0) {
+      e->prepared_gen = 0;
       continue;
     }
     if (busy && !in_txn && attempt < retries) {
