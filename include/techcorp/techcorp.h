@@ -22,6 +22,7 @@
 #include "sys/notifier.h"
 #include "adapters.h"
 #include "postgres.h"
+#include "redis.h"
 #include "events.h"
 #include "api.h"
 #include "users.h"
