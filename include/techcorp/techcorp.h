@@ -23,6 +23,7 @@
 #include "adapters.h"
 #include "postgres.h"
 #include "redis.h"
+#include "rabbitmq.h"
 #include "events.h"
 #include "api.h"
 #include "users.h"
