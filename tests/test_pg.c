@@ -120,19 +120,23 @@ START_TEST(placeholders_beside_quotes) {
       "FROM (SELECT 'a?' AS \"q\") t";
   int rc = S->exec(S->self, sql, p, 1, text_cb, got, NULL);
   ck_assert_msg(rc == TC_OK, "%s", S->errmsg(S->self));
-  ck_assert_str_eq(got, "?a?" "?'?x");
+  ck_assert_str_eq(got,
+                   "?a?"
+                   "?'?x");
   /* The count is checked against what the text holds. */
   ck_assert_int_eq(S->exec(S->self, sql, NULL, 0, NULL, NULL, NULL), TC_EINVAL);
 }
 END_TEST
 
 START_TEST(parameter_types) {
-  ok(S, "CREATE TABLE t (id INTEGER PRIMARY KEY, n SMALLINT, s TEXT, "
-        "f REAL, ok BOOLEAN, amount NUMERIC(12, 2), big BIGINT)");
+  ok(S,
+     "CREATE TABLE t (id INTEGER PRIMARY KEY, n SMALLINT, s TEXT, "
+     "f REAL, ok BOOLEAN, amount NUMERIC(12, 2), big BIGINT)");
   /* int8 values into int4/int2 columns, text into a boolean: the server
    * infers each parameter's type from its column. */
-  tc_value p[] = {TC_VAL_INT(1), TC_VAL_INT(7),     TC_VAL_TEXT("s"),
-                  TC_VAL_REAL(0.5), TC_VAL_TEXT("true"), TC_VAL_TEXT("12.50"),
+  tc_value p[] = {TC_VAL_INT(1),        TC_VAL_INT(7),
+                  TC_VAL_TEXT("s"),     TC_VAL_REAL(0.5),
+                  TC_VAL_TEXT("true"),  TC_VAL_TEXT("12.50"),
                   TC_VAL_INT(INT64_MAX)};
   int rc = S->exec(S->self, "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)", p, 7,
                    NULL, NULL, NULL);
@@ -152,15 +156,15 @@ START_TEST(parameter_types) {
       0);
   /* a value the column cannot take is a storage error with a message */
   tc_value bad[] = {TC_VAL_TEXT("many")};
-  ck_assert_int_eq(S->exec(S->self, "UPDATE t SET n = ?", bad, 1, NULL, NULL,
-                           NULL),
-                   TC_ESTORAGE);
+  ck_assert_int_eq(
+      S->exec(S->self, "UPDATE t SET n = ?", bad, 1, NULL, NULL, NULL),
+      TC_ESTORAGE);
   ck_assert_ptr_nonnull(strstr(S->errmsg(S->self), "22P02"));
   /* text with a NUL byte cannot be PostgreSQL text */
   tc_value nul[] = {TC_VAL_TEXTN("a\0b", 3)};
-  ck_assert_int_eq(S->exec(S->self, "UPDATE t SET s = ?", nul, 1, NULL, NULL,
-                           NULL),
-                   TC_EINVAL);
+  ck_assert_int_eq(
+      S->exec(S->self, "UPDATE t SET s = ?", nul, 1, NULL, NULL, NULL),
+      TC_EINVAL);
 }
 END_TEST
 
@@ -214,8 +218,8 @@ START_TEST(connection_lost_in_transaction) {
   ok(S, "INSERT INTO t VALUES (1)");
   terminate(backend_pid(S));
   /* The transaction died with its connection: unavailable, not a retry. */
-  int rc = S->exec(S->self, "INSERT INTO t VALUES (2)", NULL, 0, NULL, NULL,
-                   NULL);
+  int rc =
+      S->exec(S->self, "INSERT INTO t VALUES (2)", NULL, 0, NULL, NULL, NULL);
   ck_assert_int_eq(rc, TC_EUNAVAILABLE);
   ck_assert_str_ne(S->errmsg(S->self), "");
   ck_assert_int_eq(S->rollback(S->self), TC_OK);
@@ -228,13 +232,14 @@ END_TEST
 
 START_TEST(server_unreachable) {
   tc_store *st = (tc_store *)1;
-  int rc = tc_store_pg_open(&st, "host=127.0.0.1 port=1 connect_timeout=2",
-                            NULL);
+  int rc =
+      tc_store_pg_open(&st, "host=127.0.0.1 port=1 connect_timeout=2", NULL);
   ck_assert_int_eq(rc, TC_EUNAVAILABLE);
   ck_assert_ptr_null(st);
   ck_assert_ptr_nonnull(strstr(tc_last_error_message(), "cannot connect"));
-  ck_assert_int_eq(tc_store_pg_open(&st, "host=127.0.0.1 no_such_option=1", NULL),
-                   TC_EINVAL);
+  ck_assert_int_eq(
+      tc_store_pg_open(&st, "host=127.0.0.1 no_such_option=1", NULL),
+      TC_EINVAL);
   ck_assert_int_eq(tc_store_pg_open(&st, NULL, NULL), TC_EINVAL);
   tc_pg_options o = TC_PG_OPTIONS_INIT;
   o.version = 0;
@@ -317,9 +322,8 @@ START_TEST(statement_cache_eviction) {
     }
   }
   /* only the cache's worth is kept prepared on the server */
-  ck_assert_int_le(one_int(st, "SELECT count(*) FROM pg_prepared_statements",
-                           NULL, 0),
-                   5);
+  ck_assert_int_le(
+      one_int(st, "SELECT count(*) FROM pg_prepared_statements", NULL, 0), 5);
   st->free(st->self);
 }
 END_TEST
@@ -329,13 +333,13 @@ START_TEST(every_module_migrates) {
    * transaction, through this adapter's script path; then nothing. */
   int rc = tc_store_migrate(S, NULL);
   ck_assert_msg(rc == TC_OK, "%s", tc_last_error_message());
-  int64_t applied = one_int(S, "SELECT count(*) FROM tc_schema_migrations",
-                            NULL, 0);
+  int64_t applied =
+      one_int(S, "SELECT count(*) FROM tc_schema_migrations", NULL, 0);
   ck_assert_int_gt(applied, 8);
   ck_assert_int_eq(tc_store_migrate(S, NULL), TC_OK);
-  ck_assert_int_eq(one_int(S, "SELECT count(*) FROM tc_schema_migrations",
-                           NULL, 0),
-                   applied);
+  ck_assert_int_eq(
+      one_int(S, "SELECT count(*) FROM tc_schema_migrations", NULL, 0),
+      applied);
   /* A context over it: the default table queue and the standing
    * subscriptions work on PostgreSQL. */
   tc_config cfg = TC_CONFIG_INIT;

@@ -97,7 +97,8 @@ static void conf_advance(void *arg, int64_t ms) {
 static const queue_suite_factory rabbit_factory = {
     "rabbitmq", &conf_env, conf_open, conf_close, conf_advance, 250};
 
-/* ---- the outbox ----------------------------------------------------------- */
+/* ---- the outbox -----------------------------------------------------------
+ */
 
 static int int_cb(const tc_value *cols, size_t n, void *payload) {
   ck_assert_uint_ge(n, 1);
@@ -167,8 +168,8 @@ START_TEST(broker_away_keeps_events) {
   for (int i = 0; i < 10; i++) {
     char payload[32];
     snprintf(payload, sizeof(payload), "{\"i\":%d}", i);
-    ck_assert_int_eq(away->publish(away->self, "a.b", NULL, payload, NULL, NULL),
-                     TC_OK);
+    ck_assert_int_eq(
+        away->publish(away->self, "a.b", NULL, payload, NULL, NULL), TC_OK);
   }
   ck_assert_int_eq(outbox_rows(e.store), 10);
   tc_queue_message *m = NULL;
@@ -215,9 +216,8 @@ START_TEST(competing_consumers) {
   for (int i = 0; i < N; i++) {
     char payload[16];
     snprintf(payload, sizeof(payload), "%d", i);
-    ck_assert_int_eq(e.q->publish(e.q->self, "jobs.run", NULL, payload, NULL,
-                                  NULL),
-                     TC_OK);
+    ck_assert_int_eq(
+        e.q->publish(e.q->self, "jobs.run", NULL, payload, NULL, NULL), TC_OK);
   }
   int seen[N] = {0};
   int by[2] = {0, 0};
@@ -291,9 +291,8 @@ static void publish_in_txn(tc_store *st, tc_queue *q, int v) {
   char payload[16];
   snprintf(payload, sizeof(payload), "%d", v);
   ck_assert_int_eq(st->begin(st->self, TC_TXN_WRITE), TC_OK);
-  ck_assert_int_eq(q->publish(q->self, "orders.paid", NULL, payload, NULL,
-                              NULL),
-                   TC_OK);
+  ck_assert_int_eq(
+      q->publish(q->self, "orders.paid", NULL, payload, NULL, NULL), TC_OK);
   ck_assert_int_eq(st->commit(st->self), TC_OK);
 }
 

@@ -70,11 +70,11 @@ TC_EXTERN int tc_cache_redis_new(tc_cache **out, const char *url,
 
 /** What tc_cache_redis_status() reports. */
 typedef struct tc_redis_status {
-  int connected;          /**< 1 when the last call reached Redis */
-  int64_t down_since_ms;  /**< monotonic ms it went away (0: up) */
+  int connected;           /**< 1 when the last call reached Redis */
+  int64_t down_since_ms;   /**< monotonic ms it went away (0: up) */
   uint64_t degraded_calls; /**< calls served by the local fallback */
-  uint64_t reconnects;    /**< connections made after the first */
-  char last_error[160];   /**< why it is (or was last) down; "" if never */
+  uint64_t reconnects;     /**< connections made after the first */
+  char last_error[160];    /**< why it is (or was last) down; "" if never */
 } tc_redis_status;
 
 /**

@@ -113,7 +113,8 @@ int tc__pg_scan(const char *sql, tc__pg_scan_result *out) {
     const char *q = pg_skip(p, sql);
     if (q != p) {
       /* comments are trivia; strings and quotes are content */
-      bool comment = (p[0] == '-' && p[1] == '-') || (p[0] == '/' && p[1] == '*');
+      bool comment =
+          (p[0] == '-' && p[1] == '-') || (p[0] == '/' && p[1] == '*');
       if (after_end && !comment) out->several = true;
       p = q;
       continue;

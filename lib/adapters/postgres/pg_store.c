@@ -175,16 +175,17 @@ static int pg_fail_result(pg_store *s, const PGresult *res, const char *sql) {
   int code;
   if (state) {
     code = pg_map_sqlstate(state);
-    pg_one_line(line, sizeof(line), primary ? primary : PQresultErrorMessage(res));
-    snprintf(s->errmsg, sizeof(s->errmsg), "postgres: %s (SQLSTATE %s) in \"%s\"",
-             line, state, what);
+    pg_one_line(line, sizeof(line),
+                primary ? primary : PQresultErrorMessage(res));
+    snprintf(s->errmsg, sizeof(s->errmsg),
+             "postgres: %s (SQLSTATE %s) in \"%s\"", line, state, what);
   } else {
     /* No SQLSTATE: libpq's own failure, mostly a lost connection. */
     code = pg_connection_lost(s) ? TC_EUNAVAILABLE : TC_ESTORAGE;
     pg_one_line(line, sizeof(line),
                 res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
-                : s->conn ? PQerrorMessage(s->conn)
-                          : "no connection");
+                : s->conn                         ? PQerrorMessage(s->conn)
+                                                  : "no connection");
     snprintf(s->errmsg, sizeof(s->errmsg), "postgres: %s in \"%s\"",
              *line ? line : "connection lost", what);
   }
@@ -233,7 +234,8 @@ static int pg_open_conn(pg_store *s, bool first) {
   if (s->conn) PQfinish(s->conn);
   s->conn = PQconnectdbParams(keys, vals, 1);
   if (!s->conn) {
-    snprintf(s->errmsg, sizeof(s->errmsg), "postgres: out of memory connecting");
+    snprintf(s->errmsg, sizeof(s->errmsg),
+             "postgres: out of memory connecting");
     return TC_ENOMEM;
   }
   if (PQstatus(s->conn) != CONNECTION_OK) {
@@ -242,12 +244,13 @@ static int pg_open_conn(pg_store *s, bool first) {
     int code = TC_EUNAVAILABLE;
     if (strstr(line, "password authentication failed") ||
         strstr(line, "no password supplied") ||
-        strstr(line, "authentication failed") || PQconnectionNeedsPassword(s->conn))
+        strstr(line, "authentication failed") ||
+        PQconnectionNeedsPassword(s->conn))
       code = TC_EDENIED;
-    else if (first && (strstr(line, "invalid connection option") ||
-                       strstr(line, "missing \"=\"") ||
-                       strstr(line, "invalid URI") ||
-                       strstr(line, "invalid percent-encoded")))
+    else if (first &&
+             (strstr(line, "invalid connection option") ||
+              strstr(line, "missing \"=\"") || strstr(line, "invalid URI") ||
+              strstr(line, "invalid percent-encoded")))
       code = TC_EINVAL;
     snprintf(s->errmsg, sizeof(s->errmsg), "postgres: cannot connect: %s",
              *line ? line : "unknown error");
@@ -415,7 +418,8 @@ static pg_entry *pg_entry_new(pg_store *s, uint64_t h, const char *sql,
   pg_entry *e = calloc(1, sizeof(*e));
   if (!e) return NULL;
   e->sql = malloc(len + 1);
-  e->pg_sql = scan->several ? NULL : tc__pg_translate(sql, len, scan->placeholders);
+  e->pg_sql =
+      scan->several ? NULL : tc__pg_translate(sql, len, scan->placeholders);
   if (!e->sql || (!scan->several && !e->pg_sql)) {
     pg_entry_free(e);
     return NULL;
@@ -501,7 +505,8 @@ static int pg_params_build(pg_store *s, pg_params *pp, const char *sql,
     pp->lengths = pp->stack_lengths;
     pp->formats = pp->stack_formats;
     pp->arena = pp->stack_arena;
-    snprintf(s->errmsg, sizeof(s->errmsg), "out of memory binding %zu values", n);
+    snprintf(s->errmsg, sizeof(s->errmsg), "out of memory binding %zu values",
+             n);
     return TC_ENOMEM;
   }
   char *w = pp->arena;
@@ -679,8 +684,8 @@ static int pg_deliver(pg_store *s, PGresult *res, tc_store_row_cb cb,
  */
 
 typedef struct pg_outcome {
-  PGresult *rows;  /* the statement's result when it succeeded */
-  PGresult *error; /* the first failure */
+  PGresult *rows;      /* the statement's result when it succeeded */
+  PGresult *error;     /* the first failure */
   PGresult *described; /* Describe's answer: the parameter types */
 } pg_outcome;
 
@@ -973,8 +978,7 @@ static int pg_exec(void *self, const char *sql, const tc_value *params,
   pg_store *s = self;
   if (changes) *changes = 0;
   if (!sql) return pg_misuse(s, TC_EINVAL, "sql is NULL", "");
-  if (nparams && !params)
-    return pg_misuse(s, TC_EINVAL, "params is NULL", sql);
+  if (nparams && !params) return pg_misuse(s, TC_EINVAL, "params is NULL", sql);
   if (nparams > PG_MAX_PARAMS)
     return pg_misuse(s, TC_EINVAL, "more than 65535 parameters", sql);
 
@@ -1142,7 +1146,8 @@ int tc_store_pg_open(tc_store **out, const char *conninfo,
   if (o.busy_retries == 0) o.busy_retries = PG_DEFAULT_BUSY_RETRIES;
   if (o.busy_retries < 0) o.busy_retries = 0;
   if (o.busy_retries > 10) o.busy_retries = 10;
-  size_t cap = o.statement_cache_size ? o.statement_cache_size : PG_DEFAULT_CACHE;
+  size_t cap =
+      o.statement_cache_size ? o.statement_cache_size : PG_DEFAULT_CACHE;
   if (cap > ((size_t)1 << 16)) cap = (size_t)1 << 16;
 
   pg_store *s = calloc(1, sizeof(*s));

@@ -57,26 +57,26 @@
 /* ---- schema: the outbox and the dead letters, in the store ---------------
  */
 
-#define RQ_TABLES                                               \
-  "CREATE TABLE tc_rabbitmq_outbox (\n"                         \
-  "  id TEXT NOT NULL PRIMARY KEY,\n"                           \
-  "  topic TEXT NOT NULL,\n"                                    \
-  "  msg_key TEXT NOT NULL,\n"                                  \
-  "  payload TEXT NOT NULL,\n"                                  \
-  "  headers TEXT NOT NULL,\n"                                  \
-  "  published_ms BIGINT NOT NULL\n"                            \
-  ");\n"                                                        \
-  "CREATE TABLE tc_rabbitmq_dead (\n"                           \
-  "  grp TEXT NOT NULL,\n"                                      \
-  "  message_id TEXT NOT NULL,\n"                               \
-  "  topic TEXT NOT NULL,\n"                                    \
-  "  msg_key TEXT NOT NULL,\n"                                  \
-  "  payload TEXT NOT NULL,\n"                                  \
-  "  headers TEXT NOT NULL,\n"                                  \
-  "  attempts INTEGER NOT NULL,\n"                              \
-  "  last_error TEXT NOT NULL,\n"                               \
-  "  published_ms BIGINT NOT NULL,\n"                           \
-  "  PRIMARY KEY (grp, message_id)\n"                           \
+#define RQ_TABLES                       \
+  "CREATE TABLE tc_rabbitmq_outbox (\n" \
+  "  id TEXT NOT NULL PRIMARY KEY,\n"   \
+  "  topic TEXT NOT NULL,\n"            \
+  "  msg_key TEXT NOT NULL,\n"          \
+  "  payload TEXT NOT NULL,\n"          \
+  "  headers TEXT NOT NULL,\n"          \
+  "  published_ms BIGINT NOT NULL\n"    \
+  ");\n"                                \
+  "CREATE TABLE tc_rabbitmq_dead (\n"   \
+  "  grp TEXT NOT NULL,\n"              \
+  "  message_id TEXT NOT NULL,\n"       \
+  "  topic TEXT NOT NULL,\n"            \
+  "  msg_key TEXT NOT NULL,\n"          \
+  "  payload TEXT NOT NULL,\n"          \
+  "  headers TEXT NOT NULL,\n"          \
+  "  attempts INTEGER NOT NULL,\n"      \
+  "  last_error TEXT NOT NULL,\n"       \
+  "  published_ms BIGINT NOT NULL,\n"   \
+  "  PRIMARY KEY (grp, message_id)\n"   \
   ");\n"
 
 static const tc__migration rq_migrations[] = {{1, RQ_TABLES, RQ_TABLES}};
@@ -88,8 +88,8 @@ static const char *const SQL_OUTBOX_PUT =
     "VALUES (?, ?, ?, ?, ?, ?)";
 static const char *const SQL_OUTBOX_ANY =
     "SELECT 1 FROM tc_rabbitmq_outbox LIMIT 1";
-#define RQ_PICK                                                            \
-  "SELECT id, topic, msg_key, payload, headers, published_ms "             \
+#define RQ_PICK                                                \
+  "SELECT id, topic, msg_key, payload, headers, published_ms " \
   "FROM tc_rabbitmq_outbox ORDER BY id LIMIT ?"
 static const char *const SQL_OUTBOX_PICK = RQ_PICK;
 /* Relays of several processes take different rows instead of waiting. */
@@ -283,9 +283,8 @@ static int rq_connect(rq *q) {
     return TC_EUNAVAILABLE;
   }
   amqp_set_rpc_timeout(q->conn, &tv);
-  amqp_rpc_reply_t r =
-      amqp_login(q->conn, q->vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
-                 q->user, q->password);
+  amqp_rpc_reply_t r = amqp_login(q->conn, q->vhost, 0, 131072, 0,
+                                  AMQP_SASL_METHOD_PLAIN, q->user, q->password);
   if (r.reply_type != AMQP_RESPONSE_NORMAL) {
     char buf[160], why[200];
     snprintf(why, sizeof(why), "login as %.64s failed: %s", q->user,
@@ -444,7 +443,8 @@ static int rq_wait_confirms(rq *q, uint64_t first_seq) {
       rq_drop(q, "no publisher confirm in time");
       return TC_EUNAVAILABLE;
     }
-    struct timeval tv = {(time_t)(left / 1000), (suseconds_t)(left % 1000) * 1000};
+    struct timeval tv = {(time_t)(left / 1000),
+                         (suseconds_t)(left % 1000) * 1000};
     amqp_frame_t frame;
     int st = amqp_simple_wait_frame_noblock(q->conn, &frame, &tv);
     if (st != AMQP_STATUS_OK) {
@@ -702,15 +702,15 @@ static int rq_relay_batch(rq *q, size_t limit, size_t *moved) {
   uint64_t first = q->pub_seq + 1;
   for (size_t i = 0; rc == TC_OK && i < rs.n; i++) {
     rq_row *r = &rs.rows[i];
-    rq_msg_fields f = {r->id,      r->topic, r->key, r->payload,
+    rq_msg_fields f = {r->id,      r->topic, r->key,          r->payload,
                        r->headers, "",       r->published_ms, 0};
     rc = rq_send(q, ex, r->topic, &f, 0);
   }
   if (rc == TC_OK && rs.n) rc = rq_wait_confirms(q, first);
   for (size_t i = 0; rc == TC_OK && i < rs.n; i++) {
     tc_value d[] = {TC_VAL_TEXT(rs.rows[i].id)};
-    rc = q->store->exec(q->store->self, SQL_OUTBOX_DONE, d, 1, NULL, NULL,
-                        NULL);
+    rc =
+        q->store->exec(q->store->self, SQL_OUTBOX_DONE, d, 1, NULL, NULL, NULL);
   }
   if (rc == TC_OK) rc = q->store->commit(q->store->self);
   if (rc == TC_OK)
@@ -744,14 +744,11 @@ static int rq_publish(void *self, const char *topic, const char *key,
   char id[TC_ID_STRLEN + 1];
   int64_t now = rq_now(q);
   tc__uuid7(id, now, &q->random);
-  tc_value p[] = {TC_VAL_TEXTN(id, strlen(id)),
-                  TC_VAL_TEXT(topic),
-                  TC_VAL_TEXT(key ? key : ""),
-                  TC_VAL_TEXT(payload),
-                  TC_VAL_TEXT(headers ? headers : "{}"),
-                  TC_VAL_INT(now)};
-  int rc = q->store->exec(q->store->self, SQL_OUTBOX_PUT, p, 6, NULL, NULL,
-                          NULL);
+  tc_value p[] = {TC_VAL_TEXTN(id, strlen(id)),          TC_VAL_TEXT(topic),
+                  TC_VAL_TEXT(key ? key : ""),           TC_VAL_TEXT(payload),
+                  TC_VAL_TEXT(headers ? headers : "{}"), TC_VAL_INT(now)};
+  int rc =
+      q->store->exec(q->store->self, SQL_OUTBOX_PUT, p, 6, NULL, NULL, NULL);
   if (rc) return rc;
   if (id_out) memcpy(id_out, id, sizeof(id));
   /* Outside a transaction the row is committed already: send it now.
@@ -803,7 +800,8 @@ static int64_t rq_header_int(const amqp_table_t *t, const char *key) {
 
 static amqp_bytes_t rq_header_text(const amqp_table_t *t, const char *key) {
   const amqp_field_value_t *v = rq_header(t, key);
-  if (v && (v->kind == AMQP_FIELD_KIND_UTF8 || v->kind == AMQP_FIELD_KIND_BYTES))
+  if (v &&
+      (v->kind == AMQP_FIELD_KIND_UTF8 || v->kind == AMQP_FIELD_KIND_BYTES))
     return v->value.bytes;
   return amqp_empty_bytes;
 }
@@ -925,8 +923,8 @@ static int rq_bury(rq *q, const tc_queue_message *msg, uint64_t tag,
                    uint32_t attempts, const char *reason) {
   char dlx[RQ_NAME_MAX];
   snprintf(dlx, sizeof(dlx), "%s.dead", q->prefix);
-  rq_msg_fields f = {msg->id,      msg->topic,       msg->key,
-                     msg->payload, msg->headers,     reason,
+  rq_msg_fields f = {msg->id,           msg->topic,       msg->key,
+                     msg->payload,      msg->headers,     reason,
                      msg->published_ms, (int64_t)attempts};
   uint64_t first = q->pub_seq + 1;
   int rc = rq_send(q, dlx, msg->group, &f, 0);
@@ -983,8 +981,8 @@ static int rq_take(void *self, const char *group, int64_t visibility_ms,
     int64_t attempts = rq_header_int(h, "tc-attempts") + returned + 1;
     char idbuf[37] = "";
     if (m.properties._flags & AMQP_BASIC_MESSAGE_ID_FLAG) {
-      size_t n = m.properties.message_id.len < 36 ? m.properties.message_id.len
-                                                  : 36;
+      size_t n =
+          m.properties.message_id.len < 36 ? m.properties.message_id.len : 36;
       memcpy(idbuf, m.properties.message_id.bytes, n);
       idbuf[n] = '\0';
     }
@@ -1014,7 +1012,8 @@ static int rq_take(void *self, const char *group, int64_t visibility_ms,
     l->tag = tag;
     l->conn_gen = q->conn_gen;
     int64_t now = rq_now(q);
-    l->deadline = visibility_ms > INT64_MAX - now ? INT64_MAX : now + visibility_ms;
+    l->deadline =
+        visibility_ms > INT64_MAX - now ? INT64_MAX : now + visibility_ms;
     rq_hex(q, l->receipt);
     snprintf(l->id, sizeof(l->id), "%s", msg->id);
     snprintf(l->group, sizeof(l->group), "%s", group);
@@ -1097,9 +1096,9 @@ static int rq_nack(void *self, tc_queue_message *msg, int64_t delay_ms,
     char rq_name[RQ_NAME_MAX];
     rc = rq_retry_queue(q, msg->group, delay_ms, rq_name);
     if (!rc) {
-      rq_msg_fields f = {msg->id,      msg->topic,   msg->key,
-                         msg->payload, msg->headers, why,
-                         msg->published_ms, (int64_t)msg->attempts};
+      rq_msg_fields f = {
+          msg->id,      msg->topic, msg->key,          msg->payload,
+          msg->headers, why,        msg->published_ms, (int64_t)msg->attempts};
       uint64_t first = q->pub_seq + 1;
       rc = rq_send(q, "", rq_name, &f, 0);
       if (!rc) rc = rq_wait_confirms(q, first);
@@ -1167,10 +1166,10 @@ static int rq_archive_dead(rq *q, const char *group) {
     int64_t attempts = rq_header_int(h, "tc-attempts");
     amqp_destroy_message(&m);
     if (!msg) return TC_ENOMEM;
-    tc_value p[] = {TC_VAL_TEXT(group),        TC_VAL_TEXT(msg->id),
-                    TC_VAL_TEXT(msg->topic),   TC_VAL_TEXT(msg->key),
-                    TC_VAL_TEXT(msg->payload), TC_VAL_TEXT(msg->headers),
-                    TC_VAL_INT(attempts),      TC_VAL_TEXT(msg->last_error),
+    tc_value p[] = {TC_VAL_TEXT(group),           TC_VAL_TEXT(msg->id),
+                    TC_VAL_TEXT(msg->topic),      TC_VAL_TEXT(msg->key),
+                    TC_VAL_TEXT(msg->payload),    TC_VAL_TEXT(msg->headers),
+                    TC_VAL_INT(attempts),         TC_VAL_TEXT(msg->last_error),
                     TC_VAL_INT(msg->published_ms)};
     rc = q->store->exec(q->store->self, SQL_DEAD_PUT, p, 9, NULL, NULL, NULL);
     free(msg);
@@ -1281,15 +1280,16 @@ static int rq_dead_replay(void *self, const char *group,
     /* Straight into the group's queue, a fresh set of attempts. */
     char target[RQ_NAME_MAX];
     rq_group_queue(q, group, target);
-    rq_msg_fields f = {d.row.id,      d.row.topic,   d.row.key,
-                       d.row.payload, d.row.headers, d.last_error,
-                       d.row.published_ms, 0};
+    rq_msg_fields f = {
+        d.row.id,      d.row.topic,  d.row.key,          d.row.payload,
+        d.row.headers, d.last_error, d.row.published_ms, 0};
     uint64_t first = q->pub_seq + 1;
     rc = rq_send(q, "", target, &f, 0);
     if (!rc) rc = rq_wait_confirms(q, first);
     /* Sent, then forgotten here: a crash in between replays it twice. */
     if (!rc)
-      rc = q->store->exec(q->store->self, SQL_DEAD_DONE, p, 2, NULL, NULL, NULL);
+      rc =
+          q->store->exec(q->store->self, SQL_DEAD_DONE, p, 2, NULL, NULL, NULL);
   }
   free(d.row.topic);
   free(d.row.key);
@@ -1299,7 +1299,8 @@ static int rq_dead_replay(void *self, const char *group,
   return rc;
 }
 
-/* ---- lifetime -----------------------------------------------------------------
+/* ---- lifetime
+ * -----------------------------------------------------------------
  */
 
 static void rq_free(void *self) {
@@ -1378,7 +1379,9 @@ int tc_queue_rabbitmq_new(tc_queue **out, const char *url, tc_store *store,
   if (out) *out = NULL;
   if (!out || !url || !store)
     return tc__set_thread_error(TC_EINVAL, "tc_queue_rabbitmq_new: %s is NULL",
-                                !out ? "out" : !url ? "url" : "store");
+                                !out   ? "out"
+                                : !url ? "url"
+                                       : "store");
   if (!store->exec || !store->begin || !store->commit || !store->rollback)
     return tc__set_thread_error(TC_EINVAL, "store is incomplete");
   if (opts && opts->version < 1)

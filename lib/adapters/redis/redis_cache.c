@@ -214,8 +214,7 @@ static int rd_connect(rd_cache *c) {
   redisSetTimeout(ctx, tv);
   c->ctx = ctx;
   if (c->password) {
-    const char *argv[] = {"AUTH", c->user ? c->user : c->password,
-                          c->password};
+    const char *argv[] = {"AUTH", c->user ? c->user : c->password, c->password};
     size_t lens[] = {4, strlen(argv[1]), strlen(c->password)};
     redisReply *r = rd_command(c, c->user ? 3 : 2, argv, lens);
     if (!r) return TC_EUNAVAILABLE;
@@ -310,7 +309,8 @@ static redisReply *rd_eval(rd_cache *c, int i, const rd_key *k, int nargs,
     lens[4 + a] = arglens ? arglens[a] : strlen(args[a]);
   }
   redisReply *r = rd_command(c, 4 + nargs, argv, lens);
-  if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+  if (r && r->type == REDIS_REPLY_ERROR &&
+      strncmp(r->str, "NOSCRIPT", 8) == 0) {
     /* A restarted or flushed server forgot the scripts. */
     freeReplyObject(r);
     argv[0] = "EVAL";
@@ -325,10 +325,14 @@ static redisReply *rd_eval(rd_cache *c, int i, const rd_key *k, int nargs,
 static int rd_reply_error(rd_cache *c, redisReply *r) {
   (void)c;
   int code = TC_ERROR;
-  if (strstr(r->str, "not an integer")) code = TC_EINVAL;
-  else if (strstr(r->str, "overflow")) code = TC_EOVERFLOW;
-  else if (strstr(r->str, "WRONGTYPE")) code = TC_ESTATE;
-  else if (strstr(r->str, "OOM")) code = TC_EFULL;
+  if (strstr(r->str, "not an integer"))
+    code = TC_EINVAL;
+  else if (strstr(r->str, "overflow"))
+    code = TC_EOVERFLOW;
+  else if (strstr(r->str, "WRONGTYPE"))
+    code = TC_ESTATE;
+  else if (strstr(r->str, "OOM"))
+    code = TC_EFULL;
   freeReplyObject(r);
   return code;
 }
@@ -367,8 +371,8 @@ static int rd_get(void *self, const char *key, tc_buf *out) {
   if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
       r->element[0]->type == REDIS_REPLY_STRING) {
     const redisReply *x = r->element[1];
-    bool expired = x->type == REDIS_REPLY_STRING &&
-                   strtoll(x->str, NULL, 10) <= rd_now(c);
+    bool expired =
+        x->type == REDIS_REPLY_STRING && strtoll(x->str, NULL, 10) <= rd_now(c);
     if (!expired)
       rc = tc_buf_put(out, r->element[0]->str, r->element[0]->len) == TC_OK
                ? TC_OK
@@ -389,8 +393,8 @@ static int rd_set(void *self, const char *key, const void *value, size_t len,
   rd_enter(c);
   if (!rd_up(c)) {
     c->status.degraded_calls++;
-    return rd_leave(c,
-                    c->fallback->set(c->fallback->self, key, value, len, ttl_ms));
+    return rd_leave(
+        c, c->fallback->set(c->fallback->self, key, value, len, ttl_ms));
   }
   rd_key k;
   rd_key_make(c, &k, key, n);
@@ -402,8 +406,8 @@ static int rd_set(void *self, const char *key, const void *value, size_t len,
   redisReply *r = rd_eval(c, RD_S_SET, &k, 3, args, lens);
   if (!r) {
     c->status.degraded_calls++;
-    return rd_leave(c,
-                    c->fallback->set(c->fallback->self, key, value, len, ttl_ms));
+    return rd_leave(
+        c, c->fallback->set(c->fallback->self, key, value, len, ttl_ms));
   }
   if (r->type == REDIS_REPLY_ERROR) return rd_leave(c, rd_reply_error(c, r));
   freeReplyObject(r);
@@ -444,8 +448,8 @@ static int rd_incr(void *self, const char *key, int64_t delta, int64_t ttl_ms,
   rd_enter(c);
   if (!rd_up(c)) {
     c->status.degraded_calls++;
-    return rd_leave(c, c->fallback->incr(c->fallback->self, key, delta, ttl_ms,
-                                         out));
+    return rd_leave(
+        c, c->fallback->incr(c->fallback->self, key, delta, ttl_ms, out));
   }
   rd_key k;
   rd_key_make(c, &k, key, n);
@@ -459,8 +463,8 @@ static int rd_incr(void *self, const char *key, int64_t delta, int64_t ttl_ms,
   redisReply *r = rd_eval(c, RD_S_INCR, &k, 4, args, NULL);
   if (!r) {
     c->status.degraded_calls++;
-    return rd_leave(c, c->fallback->incr(c->fallback->self, key, delta, ttl_ms,
-                                         out));
+    return rd_leave(
+        c, c->fallback->incr(c->fallback->self, key, delta, ttl_ms, out));
   }
   if (r->type == REDIS_REPLY_ERROR) return rd_leave(c, rd_reply_error(c, r));
   int rc = TC_ERROR;
@@ -481,8 +485,8 @@ static int rd_try_lock(void *self, const char *key, const char *owner,
                        int64_t ttl_ms) {
   rd_cache *c = self;
   size_t n = rd_key_len(key);
-  if (!n || !owner || !*owner || strnlen(owner, RD_OWNER_MAX + 1) > RD_OWNER_MAX ||
-      ttl_ms < 0)
+  if (!n || !owner || !*owner ||
+      strnlen(owner, RD_OWNER_MAX + 1) > RD_OWNER_MAX || ttl_ms < 0)
     return TC_EINVAL;
   rd_enter(c);
   if (!rd_up(c)) {
@@ -529,7 +533,8 @@ static int rd_unlock(void *self, const char *key, const char *owner) {
     return rd_leave(c, TC_EUNAVAILABLE);
   }
   if (r->type == REDIS_REPLY_ERROR) return rd_leave(c, rd_reply_error(c, r));
-  int rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? TC_OK : TC_ESTATE;
+  int rc =
+      r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? TC_OK : TC_ESTATE;
   freeReplyObject(r);
   return rd_leave(c, rc);
 }
@@ -630,10 +635,9 @@ int tc_cache_redis_new(tc_cache **out, const char *url,
     return tc__set_thread_error(TC_EINVAL, "tc_cache_redis_new: %s is NULL",
                                 out ? "url" : "out");
   if (opts && opts->version < 1)
-    return tc__set_thread_error(TC_EINVAL,
-                                "tc_redis_options.version is %u, expected %d",
-                                (unsigned)opts->version,
-                                TC_REDIS_OPTIONS_VERSION);
+    return tc__set_thread_error(
+        TC_EINVAL, "tc_redis_options.version is %u, expected %d",
+        (unsigned)opts->version, TC_REDIS_OPTIONS_VERSION);
   tc_redis_options o = TC_REDIS_OPTIONS_INIT;
   if (opts) o = *opts;
   const char *prefix = o.prefix ? o.prefix : "tc:";
@@ -643,19 +647,19 @@ int tc_cache_redis_new(tc_cache **out, const char *url,
                                 "bytes",
                                 RD_PREFIX_MAX);
   if (o.clock && (o.clock->version < 1 || !o.clock->now_ms))
-    return tc__set_thread_error(TC_EINVAL, "tc_redis_options.clock is "
-                                           "incomplete");
+    return tc__set_thread_error(TC_EINVAL,
+                                "tc_redis_options.clock is "
+                                "incomplete");
   rd_cache *c = calloc(1, sizeof(*c));
   if (!c) return tc__set_thread_error(TC_ENOMEM, "out of memory");
   pthread_mutex_init(&c->lock, NULL);
   int rc = rd_parse_url(c, url);
   if (rc) {
     rd_free(c);
-    return tc__set_thread_error(rc,
-                                rc == TC_EINVAL
-                                    ? "redis url must look like "
-                                      "redis://[:password@]host[:port][/db]"
-                                    : "out of memory");
+    return tc__set_thread_error(rc, rc == TC_EINVAL
+                                        ? "redis url must look like "
+                                          "redis://[:password@]host[:port][/db]"
+                                        : "out of memory");
   }
   snprintf(c->prefix, sizeof(c->prefix), "%s", prefix);
   c->prefix_len = strlen(c->prefix);
