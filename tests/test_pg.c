@@ -123,6 +123,17 @@ START_TEST(placeholders_beside_quotes) {
   ck_assert_str_eq(got,
                    "?a?"
                    "?'?x");
+  /* ?NNN numbers a parameter, as in SQLite; a bare ? follows the largest */
+  tc_value two[] = {TC_VAL_INT(5), TC_VAL_INT(7)};
+  int64_t v = -1;
+  rc = S->exec(S->self, "SELECT ?2 * 10 + ?1 + 0 * ?1", two, 2, int_cb, &v,
+               NULL);
+  ck_assert_msg(rc == TC_OK, "%s", S->errmsg(S->self));
+  ck_assert_int_eq(v, 75);
+  rc = S->exec(S->self, "SELECT ?1 * 100 + ? * 10 + ?1", two, 2, int_cb, &v,
+               NULL);
+  ck_assert_msg(rc == TC_OK, "%s", S->errmsg(S->self));
+  ck_assert_int_eq(v, 575);
   /* The count is checked against what the text holds. */
   ck_assert_int_eq(S->exec(S->self, sql, NULL, 0, NULL, NULL, NULL), TC_EINVAL);
 }

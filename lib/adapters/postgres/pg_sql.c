@@ -7,7 +7,8 @@
  * (with '' inside; E'...' with backslash escapes), "..." identifiers,
  * -- comments, nested C-style comments and $tag$ ... $tag$ dollar quotes.
  * A `?` anywhere else is a placeholder: the library never uses the jsonb
- * operators spelled with `?`.
+ * operators spelled with `?`. As in SQLite, `?NNN` is parameter NNN and a
+ * bare `?` is one more than the largest number given so far.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -123,7 +124,15 @@ int tc__pg_scan(const char *sql, tc__pg_scan_result *out) {
       after_end = true;
     } else if (!pg_blank(*p)) {
       if (after_end) out->several = true;
-      if (*p == '?') out->placeholders++;
+      if (*p == '?') {
+        size_t n = 0;
+        while (p[1] >= '0' && p[1] <= '9' && n < 100000) {
+          n = n * 10 + (size_t)(p[1] - '0');
+          p++;
+        }
+        if (n == 0) n = out->placeholders + 1;
+        if (n > out->placeholders) out->placeholders = n;
+      }
     }
     p++;
   }
@@ -148,8 +157,13 @@ char *tc__pg_translate(const char *sql, size_t len, size_t placeholders) {
       continue;
     }
     if (*p == '?') {
-      w += snprintf(w, cap - (size_t)(w - out), "$%zu", ++n);
+      size_t k = 0;
       p++;
+      while (*p >= '0' && *p <= '9' && k < 100000)
+        k = k * 10 + (size_t)(*p++ - '0');
+      if (k == 0) k = n + 1;
+      if (k > n) n = k;
+      w += snprintf(w, cap - (size_t)(w - out), "$%zu", k);
     } else {
       *w++ = *p++;
     }
