@@ -897,14 +897,14 @@ static void rq_memo_put(rq *q, const char *group, const char *id,
   for (unsigned i = 0; i < RQ_MEMO; i++) {
     rq_memo *m = &q->memo[i];
     if (strcmp(m->id, id) == 0 && strcmp(m->group, group) == 0) {
-      snprintf(m->reason, sizeof(m->reason), "%s", reason);
+      snprintf(m->reason, sizeof(m->reason), "%.255s", reason);
       return;
     }
   }
   rq_memo *m = &q->memo[q->memo_next++ % RQ_MEMO];
   snprintf(m->id, sizeof(m->id), "%s", id);
   snprintf(m->group, sizeof(m->group), "%s", group);
-  snprintf(m->reason, sizeof(m->reason), "%s", reason);
+  snprintf(m->reason, sizeof(m->reason), "%.255s", reason);
 }
 
 static void rq_hex(rq *q, char *out) {
