@@ -41,6 +41,7 @@
 #include <libpq-fe.h>
 
 #include "core/internal.h"
+#include "adapters/common/text_lru.h"
 #include "pg_internal.h"
 #include "techcorp/postgres.h"
 
@@ -69,18 +70,14 @@ enum {
 };
 
 typedef struct pg_entry {
-  uint64_t hash;
-  size_t len;
-  char *sql;    /* the library's text, the cache key */
-  char *pg_sql; /* with $n placeholders */
+  tc__lru_node node; /* first: the key is the library's text */
+  char *pg_sql;      /* with $n placeholders */
   size_t nparams;
   bool several; /* a script: run with the simple protocol, never prepared */
   char name[24];
   uint64_t prepared_gen; /* connection generation it is prepared on; 0: not */
   Oid *types;            /* explicit parameter types, NULL: inferred */
   Oid *inferred;         /* the types the server settled on */
-  struct pg_entry *chain;
-  struct pg_entry *prev, *next; /* LRU, most recent first */
 } pg_entry;
 
 typedef struct pg_store {
@@ -89,9 +86,7 @@ typedef struct pg_store {
   char *conninfo;
   uint64_t gen; /* bumped by every (re)connection */
   uint64_t next_name;
-  pg_entry **buckets;
-  size_t nbuckets, count, cap;
-  pg_entry *mru, *lru;
+  tc__lru cache; /* of pg_entry */
   tc_pg_options opts;
   int64_t retry_at_ms; /* no reconnection attempt before this */
   int64_t backoff_ms;
@@ -346,47 +341,7 @@ static int pg_simple_changes(pg_store *s, const char *sql, int64_t *changes) {
 /* ---- statement cache ------------------------------------------------------
  */
 
-static uint64_t pg_hash(const char *sql, size_t *len) {
-  uint64_t h = 1469598103934665603ULL;
-  const unsigned char *p = (const unsigned char *)sql;
-  while (*p) {
-    h ^= *p++;
-    h *= 1099511628211ULL;
-  }
-  *len = (size_t)((const char *)p - sql);
-  return h;
-}
-
-static void pg_lru_unlink(pg_store *s, pg_entry *e) {
-  if (e->prev)
-    e->prev->next = e->next;
-  else
-    s->mru = e->next;
-  if (e->next)
-    e->next->prev = e->prev;
-  else
-    s->lru = e->prev;
-  e->prev = e->next = NULL;
-}
-
-static void pg_lru_push(pg_store *s, pg_entry *e) {
-  e->prev = NULL;
-  e->next = s->mru;
-  if (s->mru) s->mru->prev = e;
-  s->mru = e;
-  if (!s->lru) s->lru = e;
-}
-
-static pg_entry *pg_lookup(pg_store *s, uint64_t h, const char *sql,
-                           size_t len) {
-  for (pg_entry *e = s->buckets[h & (s->nbuckets - 1)]; e; e = e->chain)
-    if (e->hash == h && e->len == len && memcmp(e->sql, sql, len) == 0)
-      return e;
-  return NULL;
-}
-
 static void pg_entry_free(pg_entry *e) {
-  free(e->sql);
   free(e->pg_sql);
   free(e->types);
   free(e->inferred);
@@ -397,10 +352,7 @@ static void pg_entry_free(pg_entry *e) {
  * is still there (outside a transaction, or in one that is healthy:
  * DEALLOCATE is not transactional and cannot fail on a known name). */
 static void pg_entry_drop(pg_store *s, pg_entry *e) {
-  pg_entry **pp = &s->buckets[e->hash & (s->nbuckets - 1)];
-  while (*pp != e) pp = &(*pp)->chain;
-  *pp = e->chain;
-  pg_lru_unlink(s, e);
+  tc__lru_remove(&s->cache, &e->node);
   if (e->prepared_gen == s->gen && s->conn && !pg_connection_lost(s) &&
       PQtransactionStatus(s->conn) != PQTRANS_INERROR) {
     char sql[48];
@@ -409,32 +361,24 @@ static void pg_entry_drop(pg_store *s, pg_entry *e) {
     PQclear(res);
   }
   pg_entry_free(e);
-  s->count--;
 }
 
 static pg_entry *pg_entry_new(pg_store *s, uint64_t h, const char *sql,
                               size_t len, const tc__pg_scan_result *scan) {
-  if (s->count >= s->cap && s->lru) pg_entry_drop(s, s->lru);
+  if (s->cache.count >= s->cache.cap && s->cache.lru)
+    pg_entry_drop(s, (pg_entry *)s->cache.lru);
   pg_entry *e = calloc(1, sizeof(*e));
   if (!e) return NULL;
-  e->sql = malloc(len + 1);
   e->pg_sql =
       scan->several ? NULL : tc__pg_translate(sql, len, scan->placeholders);
-  if (!e->sql || (!scan->several && !e->pg_sql)) {
+  if ((!scan->several && !e->pg_sql) ||
+      !tc__lru_add(&s->cache, &e->node, h, sql, len)) {
     pg_entry_free(e);
     return NULL;
   }
-  memcpy(e->sql, sql, len + 1);
-  e->hash = h;
-  e->len = len;
   e->nparams = scan->placeholders;
   e->several = scan->several;
   snprintf(e->name, sizeof(e->name), "tc_%" PRIu64, ++s->next_name);
-  pg_entry **b = &s->buckets[h & (s->nbuckets - 1)];
-  e->chain = *b;
-  *b = e;
-  pg_lru_push(s, e);
-  s->count++;
   return e;
 }
 
@@ -757,7 +701,8 @@ static int pg_round_trip(pg_store *s, pg_entry *e, const pg_params *pp,
                          bool savepoint, pg_outcome *o) {
   memset(o, 0, sizeof(*o));
   int n = (int)e->nparams;
-  if (!PQenterPipelineMode(s->conn)) return pg_fail_result(s, NULL, e->sql);
+  if (!PQenterPipelineMode(s->conn))
+    return pg_fail_result(s, NULL, e->node.text);
   bool sent = !savepoint || PQsendQueryParams(s->conn, "SAVEPOINT tc_stmt", 0,
                                               NULL, NULL, NULL, NULL, 0);
   if (pp)
@@ -771,7 +716,7 @@ static int pg_round_trip(pg_store *s, pg_entry *e, const pg_params *pp,
                                           0, NULL, NULL, NULL, NULL, 0)) &&
          PQpipelineSync(s->conn);
   if (!sent) {
-    int rc = pg_fail_result(s, NULL, e->sql);
+    int rc = pg_fail_result(s, NULL, e->node.text);
     if (!pg_connection_lost(s)) pg_drain_to_sync(s, o);
     PQexitPipelineMode(s->conn);
     return rc;
@@ -786,7 +731,7 @@ static int pg_round_trip(pg_store *s, pg_entry *e, const pg_params *pp,
   if (savepoint) pg_collect(s, o, PG_STEP_OTHER);
   pg_drain_to_sync(s, o);
   if (!PQexitPipelineMode(s->conn) && !o->error && !pg_connection_lost(s))
-    return pg_fail_result(s, NULL, e->sql);
+    return pg_fail_result(s, NULL, e->node.text);
   return TC_OK;
 }
 
@@ -885,8 +830,8 @@ static int pg_prepare(pg_store *s, pg_entry *e, const tc_value *params,
       continue; /* check the values against what was inferred */
     }
     bool untyped = pg_sqlstate_is(o.error, "42P18") && !e->types && n;
-    rc = o.error ? pg_fail_result(s, o.error, e->sql)
-                 : pg_fail_result(s, NULL, e->sql);
+    rc = o.error ? pg_fail_result(s, o.error, e->node.text)
+                 : pg_fail_result(s, NULL, e->node.text);
     pg_outcome_clear(&o);
     if (in_txn && !pg_connection_lost(s)) {
       int rrc = pg_undo_statement(s);
@@ -904,7 +849,7 @@ static int pg_run_prepared(pg_store *s, pg_entry *e, const tc_value *params,
                            size_t nparams, tc_store_row_cb cb, void *payload,
                            int64_t *changes) {
   pg_params pp;
-  int rc = pg_params_build(s, &pp, e->sql, params, nparams);
+  int rc = pg_params_build(s, &pp, e->node.text, params, nparams);
   if (rc) return rc;
   int retries = s->opts.busy_retries;
   for (int attempt = 0;; attempt++) {
@@ -927,7 +872,7 @@ static int pg_run_prepared(pg_store *s, pg_entry *e, const tc_value *params,
     /* A statement deallocated behind our back (DISCARD ALL by a pooler):
      * prepare it again. */
     bool gone = pg_sqlstate_is(o.error, "26000");
-    rc = pg_fail_result(s, o.error, e->sql);
+    rc = pg_fail_result(s, o.error, e->node.text);
     pg_outcome_clear(&o);
     if (in_txn && !pg_connection_lost(s)) {
       int rrc = pg_undo_statement(s);
@@ -992,13 +937,10 @@ static int pg_exec(void *self, const char *sql, const tc_value *params,
   }
 
   size_t len;
-  uint64_t h = pg_hash(sql, &len);
-  pg_entry *e = pg_lookup(s, h, sql, len);
+  uint64_t h = tc__lru_hash(sql, &len);
+  pg_entry *e = (pg_entry *)tc__lru_find(&s->cache, h, sql, len);
   if (e) {
-    if (s->mru != e) {
-      pg_lru_unlink(s, e);
-      pg_lru_push(s, e);
-    }
+    tc__lru_touch(&s->cache, &e->node);
   } else {
     tc__pg_scan_result scan;
     tc__pg_scan(sql, &scan);
@@ -1097,15 +1039,12 @@ static const char *pg_errmsg(void *self) {
 static void pg_free(void *self) {
   pg_store *s = self;
   if (!s) return;
-  while (s->mru) {
-    pg_entry *e = s->mru;
-    pg_entry **pp = &s->buckets[e->hash & (s->nbuckets - 1)];
-    while (*pp != e) pp = &(*pp)->chain;
-    *pp = e->chain;
-    pg_lru_unlink(s, e);
+  while (s->cache.mru) {
+    pg_entry *e = (pg_entry *)s->cache.mru;
+    tc__lru_remove(&s->cache, &e->node);
     pg_entry_free(e);
   }
-  free(s->buckets);
+  tc__lru_dispose(&s->cache);
   if (s->conn) PQfinish(s->conn);
   if (s->conninfo) {
     /* it may hold a password */
@@ -1117,12 +1056,6 @@ static void pg_free(void *self) {
 
 /* ---- opening --------------------------------------------------------------
  */
-
-static size_t pg_pow2_at_least(size_t n) {
-  size_t p = 16;
-  while (p < n) p <<= 1;
-  return p;
-}
 
 int tc_store_pg_open(tc_store **out, const char *conninfo,
                      const tc_pg_options *opts) {
@@ -1153,11 +1086,9 @@ int tc_store_pg_open(tc_store **out, const char *conninfo,
   pg_store *s = calloc(1, sizeof(*s));
   if (!s) return tc__set_thread_error(TC_ENOMEM, "out of memory");
   s->opts = o;
-  s->cap = cap;
-  s->nbuckets = pg_pow2_at_least(cap * 2);
-  s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
+  bool cache_ok = tc__lru_init(&s->cache, cap);
   s->conninfo = strdup(conninfo);
-  if (!s->buckets || !s->conninfo) {
+  if (!cache_ok || !s->conninfo) {
     pg_free(s);
     return tc__set_thread_error(TC_ENOMEM, "out of memory");
   }
