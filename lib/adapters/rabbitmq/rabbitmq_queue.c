@@ -34,6 +34,7 @@
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
 
+#include "adapters/common/dead_rows.h"
 #include "core/internal.h"
 #include "techcorp/rabbitmq.h"
 
@@ -488,6 +489,16 @@ static void rq_args_add_int(amqp_table_entry_t *e, size_t *n, const char *k,
   (*n)++;
 }
 
+/* Remember that group's queue exists on this connection. */
+static void rq_remember_group(rq *q, const char *group) {
+  rq_known *k = calloc(1, sizeof(*k));
+  if (!k) return; /* only asked again */
+  snprintf(k->group, sizeof(k->group), "%s", group);
+  k->conn_gen = q->conn_gen;
+  k->next = q->known;
+  q->known = k;
+}
+
 /* Declare group's queue (idempotent). */
 static int rq_declare_group(rq *q, const char *group) {
   char name[RQ_NAME_MAX], dlx[RQ_NAME_MAX];
@@ -522,13 +533,7 @@ static int rq_declare_group(rq *q, const char *group) {
                   amqp_cstring_bytes(dlx), amqp_cstring_bytes(group),
                   amqp_empty_table);
   if ((rc = rq_check(q, RQ_CH_PUB, NULL))) return rc;
-  rq_known *k = calloc(1, sizeof(*k));
-  if (k) {
-    snprintf(k->group, sizeof(k->group), "%s", group);
-    k->conn_gen = q->conn_gen;
-    k->next = q->known;
-    q->known = k;
-  }
+  rq_remember_group(q, group);
   return TC_OK;
 }
 
@@ -551,13 +556,7 @@ static int rq_group_exists(rq *q, const char *group, bool *exists) {
   }
   if (rc) return rc;
   *exists = true;
-  rq_known *k = calloc(1, sizeof(*k));
-  if (k) {
-    snprintf(k->group, sizeof(k->group), "%s", group);
-    k->conn_gen = q->conn_gen;
-    k->next = q->known;
-    q->known = k;
-  }
+  rq_remember_group(q, group);
   return TC_OK;
 }
 
@@ -1188,43 +1187,6 @@ static int rq_archive_dead(rq *q, const char *group) {
   return TC_OK;
 }
 
-enum {
-  COL_ID,
-  COL_ATTEMPTS,
-  COL_LAST_ERROR,
-  COL_TOPIC,
-  COL_KEY,
-  COL_PAYLOAD,
-  COL_HEADERS,
-  COL_PUBLISHED,
-  COL_COUNT
-};
-
-typedef struct rq_list {
-  const char *group;
-  tc_queue_dead_cb cb;
-  void *payload;
-} rq_list;
-
-static int rq_list_cb(const tc_value *cols, size_t ncols, void *payload) {
-  rq_list *l = payload;
-  if (ncols < COL_COUNT) return TC_ESTORAGE;
-  tc_queue_message m;
-  memset(&m, 0, sizeof(m));
-  tc__col_copy(m.id, sizeof(m.id), &cols[COL_ID]);
-  m.group = l->group;
-  m.topic = tc__col_text(&cols[COL_TOPIC]);
-  m.key = tc__col_text(&cols[COL_KEY]);
-  m.payload = tc__col_text(&cols[COL_PAYLOAD]);
-  m.headers = tc__col_text(&cols[COL_HEADERS]);
-  m.last_error = tc__col_text(&cols[COL_LAST_ERROR]);
-  m.receipt = "";
-  int64_t attempts = tc__col_int(&cols[COL_ATTEMPTS]);
-  m.attempts = attempts < 0 ? 0u : (uint32_t)attempts;
-  m.published_ms = tc__col_int(&cols[COL_PUBLISHED]);
-  return l->cb(&m, l->payload) ? TC_STORE_STOP : 0;
-}
-
 static int rq_dead_list(void *self, const char *group, const char *after_id,
                         size_t limit, tc_queue_dead_cb cb, void *payload) {
   rq *q = self;
@@ -1233,11 +1195,11 @@ static int rq_dead_list(void *self, const char *group, const char *after_id,
   if (limit > (size_t)INT64_MAX) limit = (size_t)INT64_MAX;
   int rc = rq_archive_dead(q, group);
   if (rc) return rc;
-  rq_list l = {group, cb, payload};
+  tc__dead_list l = {group, cb, payload};
   tc_value p[] = {TC_VAL_TEXT(group), TC_VAL_TEXT(after_id ? after_id : ""),
                   TC_VAL_INT((int64_t)limit)};
-  return q->store->exec(q->store->self, SQL_DEAD_LIST, p, 3, rq_list_cb, &l,
-                        NULL);
+  return q->store->exec(q->store->self, SQL_DEAD_LIST, p, 3, tc__dead_row_cb,
+                        &l, NULL);
 }
 
 typedef struct rq_dead_row {
@@ -1248,15 +1210,15 @@ typedef struct rq_dead_row {
 
 static int rq_dead_one_cb(const tc_value *cols, size_t ncols, void *payload) {
   rq_dead_row *d = payload;
-  if (ncols < COL_COUNT) return TC_ESTORAGE;
+  if (ncols < TC__DEAD_COUNT) return TC_ESTORAGE;
   d->found = true;
-  tc__col_copy(d->row.id, sizeof(d->row.id), &cols[COL_ID]);
-  d->row.topic = strdup(tc__col_text(&cols[COL_TOPIC]));
-  d->row.key = strdup(tc__col_text(&cols[COL_KEY]));
-  d->row.payload = strdup(tc__col_text(&cols[COL_PAYLOAD]));
-  d->row.headers = strdup(tc__col_text(&cols[COL_HEADERS]));
-  d->last_error = strdup(tc__col_text(&cols[COL_LAST_ERROR]));
-  d->row.published_ms = tc__col_int(&cols[COL_PUBLISHED]);
+  tc__col_copy(d->row.id, sizeof(d->row.id), &cols[TC__DEAD_ID]);
+  d->row.topic = strdup(tc__col_text(&cols[TC__DEAD_TOPIC]));
+  d->row.key = strdup(tc__col_text(&cols[TC__DEAD_KEY]));
+  d->row.payload = strdup(tc__col_text(&cols[TC__DEAD_PAYLOAD]));
+  d->row.headers = strdup(tc__col_text(&cols[TC__DEAD_HEADERS]));
+  d->last_error = strdup(tc__col_text(&cols[TC__DEAD_LAST_ERROR]));
+  d->row.published_ms = tc__col_int(&cols[TC__DEAD_PUBLISHED]);
   if (!d->row.topic || !d->row.key || !d->row.payload || !d->row.headers ||
       !d->last_error)
     return TC_ENOMEM;
