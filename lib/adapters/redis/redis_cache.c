@@ -144,11 +144,14 @@ static void rd_down(rd_cache *c, const char *why) {
   c->retry_at_ms = rd_mono_ms() + c->backoff_ms;
 }
 
-/* A command on the live connection; NULL (and the connection dropped)
+static bool rd_up(rd_cache *c);
+
+/* A command on the live connection (connecting first when the backoff
+ * allows); NULL (and the connection dropped)
  * when the connection failed. */
 static redisReply *rd_command(rd_cache *c, int argc, const char **argv,
                               const size_t *lens) {
-  if (!c->ctx) return NULL;
+  if (!rd_up(c)) return NULL;
   redisReply *r = redisCommandArgv(c->ctx, argc, argv, lens);
   if (!r) {
     char why[sizeof(c->status.last_error)];
@@ -354,10 +357,6 @@ static int rd_get(void *self, const char *key, tc_buf *out) {
   size_t n = rd_key_len(key);
   if (!n || !out) return TC_EINVAL;
   rd_enter(c);
-  if (!rd_up(c)) {
-    c->status.degraded_calls++;
-    return rd_leave(c, c->fallback->get(c->fallback->self, key, out));
-  }
   rd_key k;
   rd_key_make(c, &k, key, n);
   const char *argv[] = {"HMGET", k.buf, "v", "x"};
@@ -391,11 +390,6 @@ static int rd_set(void *self, const char *key, const void *value, size_t len,
   size_t n = rd_key_len(key);
   if (!n || (!value && len) || ttl_ms < 0) return TC_EINVAL;
   rd_enter(c);
-  if (!rd_up(c)) {
-    c->status.degraded_calls++;
-    return rd_leave(
-        c, c->fallback->set(c->fallback->self, key, value, len, ttl_ms));
-  }
   rd_key k;
   rd_key_make(c, &k, key, n);
   char exp[24], ttl[24];
@@ -422,10 +416,6 @@ static int rd_del(void *self, const char *key) {
   /* The fallback forgets it too, so a value set while Redis was down
    * does not come back later. */
   c->fallback->del(c->fallback->self, key);
-  if (!rd_up(c)) {
-    c->status.degraded_calls++;
-    return rd_leave(c, TC_OK);
-  }
   rd_key k;
   rd_key_make(c, &k, key, n);
   const char *argv[] = {"DEL", k.buf};
@@ -446,11 +436,6 @@ static int rd_incr(void *self, const char *key, int64_t delta, int64_t ttl_ms,
   size_t n = rd_key_len(key);
   if (!n || ttl_ms < 0 || !out) return TC_EINVAL;
   rd_enter(c);
-  if (!rd_up(c)) {
-    c->status.degraded_calls++;
-    return rd_leave(
-        c, c->fallback->incr(c->fallback->self, key, delta, ttl_ms, out));
-  }
   rd_key k;
   rd_key_make(c, &k, key, n);
   int64_t now = rd_now(c);
@@ -489,10 +474,6 @@ static int rd_try_lock(void *self, const char *key, const char *owner,
       strnlen(owner, RD_OWNER_MAX + 1) > RD_OWNER_MAX || ttl_ms < 0)
     return TC_EINVAL;
   rd_enter(c);
-  if (!rd_up(c)) {
-    c->status.degraded_calls++;
-    return rd_leave(c, TC_EUNAVAILABLE);
-  }
   rd_key k;
   rd_key_make(c, &k, key, n);
   int64_t now = rd_now(c);
@@ -517,10 +498,6 @@ static int rd_unlock(void *self, const char *key, const char *owner) {
   size_t n = rd_key_len(key);
   if (!n || !owner || !*owner) return TC_EINVAL;
   rd_enter(c);
-  if (!rd_up(c)) {
-    c->status.degraded_calls++;
-    return rd_leave(c, TC_EUNAVAILABLE);
-  }
   rd_key k;
   rd_key_make(c, &k, key, n);
   int64_t now = rd_now(c);
