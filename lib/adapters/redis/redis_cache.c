@@ -26,6 +26,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "adapters/common/bucket.h"
 #include "core/internal.h"
 #include "techcorp/redis.h"
 
@@ -89,12 +90,51 @@ static const char RD_UNLOCK[] =
     "redis.call('DEL', KEYS[1])\n"
     "return 1\n";
 
+/* The token bucket of adapters/common/bucket.c, step for step (every
+ * number stays below 2^53, where doubles are exact). ARGV: capacity,
+ * refill tokens, refill ms, cost, now, slack. Returns {taken, wait}. */
+static const char RD_BUCKET[] =
+    "local cap, rate, every, cost, now = tonumber(ARGV[1]), "
+    "tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), "
+    "tonumber(ARGV[5])\n"
+    "local full = cap * every\n"
+    "local f = redis.call('HMGET', KEYS[1], 'u', 'l')\n"
+    "local units, last = tonumber(f[1]), tonumber(f[2])\n"
+    "if not units or not last then\n"
+    "  if redis.call('EXISTS', KEYS[1]) == 1 then\n"
+    "    return redis.error_reply('WRONGTYPE not a token bucket')\n"
+    "  end\n"
+    "  units, last = full, now\n"
+    "end\n"
+    "if now > last then\n"
+    "  local gain = (now - last) * rate\n"
+    "  if gain >= full - units then units = full else units = units + gain "
+    "end\n"
+    "  last = now\n"
+    "end\n"
+    "local need = cost * every\n"
+    "local taken, wait = 0, 0\n"
+    "if units >= need then\n"
+    "  units = units - need\n"
+    "  taken = 1\n"
+    "else\n"
+    "  local behind = 0\n"
+    "  if last > now then behind = last - now end\n"
+    "  wait = math.ceil((need - units) / rate) + behind\n"
+    "end\n"
+    "local full_in = math.ceil((full - units) / rate)\n"
+    "if full_in < 1 then full_in = 1 end\n"
+    "redis.call('HSET', KEYS[1], 'u', string.format('%.0f', units), 'l', "
+    "string.format('%.0f', last))\n"
+    "redis.call('PEXPIRE', KEYS[1], full_in + tonumber(ARGV[6]))\n"
+    "return {taken, wait}\n";
+
 typedef struct rd_script {
   const char *text;
   char sha[41];
 } rd_script;
 
-enum { RD_S_SET, RD_S_INCR, RD_S_LOCK, RD_S_UNLOCK, RD_S_COUNT };
+enum { RD_S_SET, RD_S_INCR, RD_S_LOCK, RD_S_UNLOCK, RD_S_BUCKET, RD_S_COUNT };
 
 /* ---- the adapter ----------------------------------------------------------
  */
@@ -297,8 +337,9 @@ static int64_t rd_server_ttl(rd_cache *c, int64_t ttl) {
 /* Run script i with KEYS[1] = k and the given ARGV. NULL: Redis is down. */
 static redisReply *rd_eval(rd_cache *c, int i, const rd_key *k, int nargs,
                            const char **args, const size_t *arglens) {
-  const char *argv[8];
-  size_t lens[8];
+  const char *argv[12];
+  size_t lens[12];
+  if (nargs > 8) return NULL;
   argv[0] = "EVALSHA";
   lens[0] = 7;
   argv[1] = c->scripts[i].sha;
@@ -516,6 +557,47 @@ static int rd_unlock(void *self, const char *key, const char *owner) {
   return rd_leave(c, rc);
 }
 
+static int rd_take_tokens(void *self, const char *key, uint32_t capacity,
+                          uint32_t refill_tokens, int64_t refill_every_ms,
+                          uint32_t cost, int64_t *retry_after_ms) {
+  rd_cache *c = self;
+  size_t n = rd_key_len(key);
+  if (!n || !tc__bucket_args_ok(capacity, refill_tokens, refill_every_ms, cost))
+    return TC_EINVAL;
+  rd_enter(c);
+  rd_key k;
+  rd_key_make(c, &k, key, n);
+  int64_t now = rd_now(c);
+  char a[6][24];
+  snprintf(a[0], sizeof(a[0]), "%u", (unsigned)capacity);
+  snprintf(a[1], sizeof(a[1]), "%u", (unsigned)refill_tokens);
+  snprintf(a[2], sizeof(a[2]), "%" PRId64, refill_every_ms);
+  snprintf(a[3], sizeof(a[3]), "%u", (unsigned)cost);
+  snprintf(a[4], sizeof(a[4]), "%" PRId64,
+           now > RD_TIME_MAX ? RD_TIME_MAX : now);
+  snprintf(a[5], sizeof(a[5]), "%" PRId64, c->slack_ms);
+  const char *args[] = {a[0], a[1], a[2], a[3], a[4], a[5]};
+  redisReply *r = rd_eval(c, RD_S_BUCKET, &k, 6, args, NULL);
+  if (!r) {
+    /* Degraded: the limit holds per process until Redis is back. */
+    c->status.degraded_calls++;
+    return rd_leave(c, c->fallback->take_tokens(
+                           c->fallback->self, key, capacity, refill_tokens,
+                           refill_every_ms, cost, retry_after_ms));
+  }
+  if (r->type == REDIS_REPLY_ERROR) return rd_leave(c, rd_reply_error(c, r));
+  int rc = TC_ERROR;
+  if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+      r->element[0]->type == REDIS_REPLY_INTEGER &&
+      r->element[1]->type == REDIS_REPLY_INTEGER) {
+    rc = r->element[0]->integer == 1 ? TC_OK : TC_ELIMIT;
+    if (rc == TC_ELIMIT && retry_after_ms)
+      *retry_after_ms = r->element[1]->integer;
+  }
+  freeReplyObject(r);
+  return rd_leave(c, rc);
+}
+
 static void rd_free(void *self) {
   rd_cache *c = self;
   if (!c) return;
@@ -649,6 +731,7 @@ int tc_cache_redis_new(tc_cache **out, const char *url,
   c->scripts[RD_S_INCR].text = RD_INCR;
   c->scripts[RD_S_LOCK].text = RD_LOCK;
   c->scripts[RD_S_UNLOCK].text = RD_UNLOCK;
+  c->scripts[RD_S_BUCKET].text = RD_BUCKET;
   tc_memory_cache_options mo = TC_MEMORY_CACHE_OPTIONS_INIT;
   mo.clock = o.clock;
   rc = tc_cache_memory_new(&c->fallback, &mo);
@@ -672,6 +755,7 @@ int tc_cache_redis_new(tc_cache **out, const char *url,
   c->port.try_lock = rd_try_lock;
   c->port.unlock = rd_unlock;
   c->port.free = rd_free;
+  c->port.take_tokens = rd_take_tokens;
   *out = &c->port;
   return TC_OK;
 }
