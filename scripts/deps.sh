@@ -8,8 +8,15 @@ packages=(
   libsqlite3-dev libsodium-dev libcjson-dev libcurl4-openssl-dev
   libmicrohttpd-dev check clang-format sqlite3 binutils
 )
+# The scale-out adapters' client libraries (the build uses them when they
+# are there, meson features 'postgres', 'rabbitmq', 'redis').
+packages+=(libpq-dev librabbitmq-dev libhiredis-dev)
 if [ "${1:-}" = "--test" ]; then
   packages+=(g++)
+  # The real servers the scale-out suites run against (scripts/services.sh)
+  # and what that script uses to find free ports.
+  packages+=(postgresql postgresql-contrib rabbitmq-server redis-server
+    iproute2 python3)
 fi
 
 missing=()

@@ -1,4 +1,5 @@
 #include "testutil.h"
+#include "services.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -96,12 +97,42 @@ void tt_tmpdir_remove(const char *dir) {
   rmdir(dir);
 }
 
-tc_ctx *tt_ctx_new(char *dir, size_t dir_size, tt_clock *clock) {
+/* TECHCORP_TEST_STORE=postgres runs a suite's contexts on the PostgreSQL
+ * of scripts/services.sh instead, one fresh schema per context (its name
+ * kept in the temporary directory, so that tt_ctx_free drops it). */
+static tc_store *tt_store_open(const char *dir) {
   char path[4096];
-  tt_tmpdir(dir, dir_size);
-  snprintf(path, sizeof(path), "%s/test.db", dir);
   tc_store *store = NULL;
+  const char *kind = getenv("TECHCORP_TEST_STORE");
+  if (kind && strcmp(kind, "postgres") == 0) {
+    char conninfo[1024], schema[64];
+    tt_pg_schema_new(conninfo, sizeof(conninfo), schema);
+    snprintf(path, sizeof(path), "%s/pg-schema", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(schema, f);
+    fclose(f);
+    int rc = tc_store_pg_open(&store, conninfo, NULL);
+    ck_assert_msg(rc == TC_OK, "%s", tc_last_error_message());
+    return store;
+  }
+  snprintf(path, sizeof(path), "%s/test.db", dir);
   ck_assert_int_eq(tc_store_sqlite_open(&store, path, NULL), TC_OK);
+  return store;
+}
+
+static void tt_store_drop(const char *dir) {
+  char path[4096], schema[64] = "";
+  snprintf(path, sizeof(path), "%s/pg-schema", dir);
+  FILE *f = fopen(path, "r");
+  if (!f) return;
+  if (fgets(schema, sizeof(schema), f)) tt_pg_schema_drop(schema);
+  fclose(f);
+}
+
+tc_ctx *tt_ctx_new(char *dir, size_t dir_size, tt_clock *clock) {
+  tt_tmpdir(dir, dir_size);
+  tc_store *store = tt_store_open(dir);
   tc_config cfg = TC_CONFIG_INIT;
   cfg.store = store;
   if (clock) cfg.clock = &clock->clock;
@@ -115,6 +146,7 @@ void tt_ctx_free(tc_ctx *ctx, const char *dir) {
   tc_store *store = ctx ? tc_ctx_store(ctx) : NULL;
   tc_ctx_free(ctx);
   if (store) store->free(store->self);
+  if (dir) tt_store_drop(dir);
   if (dir) tt_tmpdir_remove(dir);
 }
 

@@ -293,6 +293,64 @@ START_TEST(bad_keys) {
 }
 END_TEST
 
+/* ---- token buckets (port version 2) ---------------------------------------
+ */
+
+static bool has_buckets(tc_cache *c) {
+  return c->version >= 2 && c->take_tokens;
+}
+
+static int take_tokens(tc_cache *c, const char *key, uint32_t cost,
+                       int64_t *wait) {
+  /* 3 tokens, one more every second */
+  return c->take_tokens(c->self, key, 3, 1, 1000, cost, wait);
+}
+
+START_TEST(token_bucket) {
+  tc_cache *c = mk();
+  if (!has_buckets(c)) {
+    done(c);
+    return;
+  }
+  int64_t wait = -1;
+  for (int i = 0; i < 3; i++)
+    ck_assert_int_eq(take_tokens(c, "api:alice", 1, &wait), TC_OK);
+  ck_assert_int_eq(take_tokens(c, "api:alice", 1, &wait), TC_ELIMIT);
+  ck_assert_int_eq(wait, 1000);
+  /* other keys have their own bucket */
+  ck_assert_int_eq(take_tokens(c, "api:bob", 3, &wait), TC_OK);
+  advance(400);
+  ck_assert_int_eq(take_tokens(c, "api:alice", 1, &wait), TC_ELIMIT);
+  ck_assert_int_eq(wait, 600);
+  advance(600);
+  ck_assert_int_eq(take_tokens(c, "api:alice", 1, &wait), TC_OK);
+  /* refilling is continuous: half a token after half a second */
+  advance(1500);
+  ck_assert_int_eq(take_tokens(c, "api:alice", 2, &wait), TC_ELIMIT);
+  ck_assert_int_eq(wait, 500);
+  advance(500);
+  ck_assert_int_eq(take_tokens(c, "api:alice", 2, &wait), TC_OK);
+  /* a long rest fills it to capacity, never beyond */
+  advance(3600000);
+  ck_assert_int_eq(take_tokens(c, "api:alice", 3, &wait), TC_OK);
+  ck_assert_int_eq(take_tokens(c, "api:alice", 1, NULL), TC_ELIMIT);
+  /* what the port refuses */
+  ck_assert_int_eq(take_tokens(c, "api:alice", 4, &wait), TC_EINVAL);
+  ck_assert_int_eq(take_tokens(c, "api:alice", 0, &wait), TC_EINVAL);
+  ck_assert_int_eq(c->take_tokens(c->self, "k", 0, 1, 1000, 1, NULL),
+                   TC_EINVAL);
+  ck_assert_int_eq(c->take_tokens(c->self, "k", 1, 0, 1000, 1, NULL),
+                   TC_EINVAL);
+  ck_assert_int_eq(c->take_tokens(c->self, "k", 1, 1, 0, 1, NULL), TC_EINVAL);
+  ck_assert_int_eq(c->take_tokens(c->self, "", 1, 1, 1000, 1, NULL), TC_EINVAL);
+  /* a key that holds a value is not a bucket */
+  ck_assert_int_eq(set_text(c, "plain", "v", 0), TC_OK);
+  ck_assert_int_eq(c->take_tokens(c->self, "plain", 1, 1, 1000, 1, NULL),
+                   TC_ESTATE);
+  done(c);
+}
+END_TEST
+
 /* ---- concurrency ----------------------------------------------------------
  */
 
@@ -350,6 +408,47 @@ static void *lock_worker(void *arg) {
   return NULL;
 }
 
+static void *bucket_worker(void *arg) {
+  worker *w = arg;
+  pthread_barrier_wait(w->start);
+  for (int i = 0; i < 100; i++) {
+    /* 50 tokens that never come back within the test */
+    int rc = w->cache->take_tokens(w->cache->self, "shared-bucket", 50, 1,
+                                   1000000000, 1, NULL);
+    if (rc == TC_OK)
+      w->result++;
+    else if (rc != TC_ELIMIT)
+      w->failures++;
+  }
+  return NULL;
+}
+
+START_TEST(concurrent_bucket) {
+  tc_cache *c = mk();
+  if (!has_buckets(c)) {
+    done(c);
+    return;
+  }
+  pthread_barrier_t start;
+  pthread_barrier_init(&start, NULL, INCR_THREADS);
+  pthread_t th[INCR_THREADS];
+  worker w[INCR_THREADS];
+  for (int i = 0; i < INCR_THREADS; i++) {
+    w[i] = (worker){c, &start, i, 0, 0};
+    ck_assert_int_eq(pthread_create(&th[i], NULL, bucket_worker, &w[i]), 0);
+  }
+  int taken = 0;
+  for (int i = 0; i < INCR_THREADS; i++) {
+    pthread_join(th[i], NULL);
+    ck_assert_int_eq(w[i].failures, 0);
+    taken += w[i].result;
+  }
+  pthread_barrier_destroy(&start);
+  ck_assert_int_eq(taken, 50);
+  done(c);
+}
+END_TEST
+
 START_TEST(lock_race) {
   tc_cache *c = mk();
   for (int round = 0; round < 20; round++) {
@@ -399,5 +498,7 @@ TCase *tc_cache_suite_tcase(const tc_cache_fixture *fixture) {
   tcase_add_test(tc, bad_keys);
   tcase_add_test(tc, concurrent_incr);
   tcase_add_test(tc, lock_race);
+  tcase_add_test(tc, token_bucket);
+  tcase_add_test(tc, concurrent_bucket);
   return tc;
 }

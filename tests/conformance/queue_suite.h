@@ -30,6 +30,11 @@ typedef struct queue_suite_factory {
   /* Move the queue's clock forward by ms (an adapter on real time may
    * sleep). */
   void (*advance)(void *arg, int64_t ms);
+  /* How late a delayed message may show up, in real milliseconds, for an
+   * adapter whose delays run on a broker's clock (0: exactly on time, as
+   * with a clock moved by hand). Takes that expect a message wait this
+   * long for it; "not yet" checks are made this much earlier. */
+  int64_t settle_ms;
 } queue_suite_factory;
 
 /* Add the conformance test cases to s; f must outlive the run. */

@@ -4,8 +4,9 @@
  * Keys are NUL-terminated UTF-8 strings of at most 512 bytes; values are
  * bytes. A TTL is in milliseconds; 0 means no expiry. Expiry reads the
  * clock the adapter was built with. Everything here is best effort except
- * incr and try_lock, which must be atomic across every user of the same
- * cache (threads of one process for the memory cache, processes for Redis).
+ * incr, try_lock and take_tokens, which must be atomic across every user of
+ * the same cache (threads of one process for the memory cache, processes
+ * for Redis).
  *
  * Stability promise: fields are only appended (marked since N).
  * Thread rules: unlike the store and queue, one cache value is meant to be
@@ -20,7 +21,7 @@
 
 TC_BEGIN_DECL
 
-#define TC_CACHE_VERSION 1
+#define TC_CACHE_VERSION 2
 
 struct tc_cache {
   uint32_t version;
@@ -59,6 +60,21 @@ struct tc_cache {
   int (*unlock)(void *self, const char *key, const char *owner);
 
   void (*free)(void *self);
+
+  /**
+   * Since 2. Take cost tokens from the token bucket named key: it holds up
+   * to capacity tokens and gains refill_tokens every refill_every_ms,
+   * continuously; a bucket not seen before (or idle until full) is full.
+   * TC_OK when taken; TC_ELIMIT when not, with the milliseconds until it
+   * could be in *retry_after_ms (when not NULL). Atomic across every user
+   * of the cache, like incr: a rate limit shared by all server processes
+   * on Redis. TC_EINVAL for capacity or refill_tokens 0 or above
+   * 1,000,000, refill_every_ms outside 1..1,000,000,000, or cost 0 or
+   * above capacity.
+   */
+  int (*take_tokens)(void *self, const char *key, uint32_t capacity,
+                     uint32_t refill_tokens, int64_t refill_every_ms,
+                     uint32_t cost, int64_t *retry_after_ms);
 };
 
 TC_END_DECL

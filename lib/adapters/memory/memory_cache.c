@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "adapters/common/bucket.h"
 #include "core/internal.h"
 
 #define KEY_MAX 512
@@ -25,6 +26,7 @@ typedef enum kind {
   KIND_VALUE = 0, /* plain bytes; in the LRU list, may be evicted */
   KIND_COUNTER,   /* an int64 from incr; never evicted */
   KIND_LOCK,      /* a lock with its owner; never evicted */
+  KIND_BUCKET,    /* a token bucket; expires once full again */
 } kind;
 
 typedef struct entry {
@@ -40,6 +42,7 @@ typedef struct entry {
     } v;
     int64_t n;
     char *owner;
+    tc__bucket b;
   } u;
   size_t klen;
   char key[]; /* NUL-terminated */
@@ -263,8 +266,10 @@ static int mc_get(void *self, const char *key, tc_buf *out) {
     char num[24];
     int n = snprintf(num, sizeof(num), "%" PRId64, e->u.n);
     rc = tc_buf_put(out, num, (size_t)n);
-  } else {
+  } else if (e->kind == KIND_LOCK) {
     rc = tc_buf_puts(out, e->u.owner);
+  } else {
+    rc = TC_ENOTFOUND; /* a token bucket has no value to read */
   }
   pthread_mutex_unlock(&c->lock);
   return rc;
@@ -411,6 +416,44 @@ static int mc_unlock(void *self, const char *key, const char *owner) {
   return rc;
 }
 
+static int mc_take_tokens(void *self, const char *key, uint32_t capacity,
+                          uint32_t refill_tokens, int64_t refill_every_ms,
+                          uint32_t cost, int64_t *retry_after_ms) {
+  mcache *c = self;
+  size_t klen = key_len(key);
+  if (!c || !klen ||
+      !tc__bucket_args_ok(capacity, refill_tokens, refill_every_ms, cost))
+    return TC_EINVAL;
+  uint64_t h = hash_key(c, key, klen);
+  int64_t now = now_ms(c);
+  int rc = TC_OK;
+  pthread_mutex_lock(&c->lock);
+  sweep(c, now, SWEEP_BUCKETS);
+  entry *e = lookup(c, key, klen, h, now);
+  if (e && e->kind != KIND_BUCKET) {
+    rc = TC_ESTATE; /* the key holds something else */
+  } else {
+    if (!e) {
+      e = insert(c, key, klen, h, now);
+      if (e) {
+        e->kind = KIND_BUCKET;
+        e->u.b.last_ms = -1;
+      }
+    }
+    if (!e) {
+      rc = TC_ENOMEM;
+    } else {
+      int64_t full_in = 0;
+      if (!tc__bucket_take(&e->u.b, now, capacity, refill_tokens,
+                           refill_every_ms, cost, retry_after_ms, &full_in))
+        rc = TC_ELIMIT;
+      e->expires = expiry(now, full_in > 0 ? full_in : 1);
+    }
+  }
+  pthread_mutex_unlock(&c->lock);
+  return rc;
+}
+
 static void mc_free(void *self) {
   mcache *c = self;
   if (!c) return;
@@ -472,6 +515,7 @@ int tc_cache_memory_new(tc_cache **out, const tc_memory_cache_options *opts) {
   c->port.try_lock = mc_try_lock;
   c->port.unlock = mc_unlock;
   c->port.free = mc_free;
+  c->port.take_tokens = mc_take_tokens;
   *out = &c->port;
   return TC_OK;
 }

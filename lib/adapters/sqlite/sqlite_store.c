@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "adapters/common/text_lru.h"
 #include "core/internal.h"
 
 #define SQ_DEFAULT_BUSY_MS 5000
@@ -40,22 +41,15 @@
 #endif
 
 typedef struct sq_entry {
-  uint64_t hash;
-  size_t len;
-  char *sql;
+  tc__lru_node node; /* first: keyed by the statement's text */
   sqlite3_stmt *stmt;
-  int busy;                     /* being stepped: never evict or share */
-  struct sq_entry *chain;       /* next in the same hash bucket */
-  struct sq_entry *prev, *next; /* LRU list, most recent first */
+  int busy; /* being stepped: never evict or share */
 } sq_entry;
 
 typedef struct sq_store {
   tc_store port;
   sqlite3 *db;
-  sq_entry **buckets;
-  size_t nbuckets; /* a power of two */
-  size_t count, cap;
-  sq_entry *mru, *lru;
+  tc__lru cache; /* of sq_entry */
   char errmsg[SQ_ERRMSG_SIZE];
 } sq_store;
 
@@ -168,64 +162,18 @@ static int sq_misuse(sq_store *s, int code, const char *msg, const char *sql) {
 
 /* ---- statement cache ----------------------------------------------------- */
 
-/* FNV-1a, measuring the length on the way. */
-static uint64_t sq_hash(const char *sql, size_t *len) {
-  uint64_t h = 1469598103934665603ULL;
-  const unsigned char *p = (const unsigned char *)sql;
-  while (*p) {
-    h ^= *p++;
-    h *= 1099511628211ULL;
-  }
-  *len = (size_t)((const char *)p - sql);
-  return h;
-}
-
-static void sq_lru_unlink(sq_store *s, sq_entry *e) {
-  if (e->prev)
-    e->prev->next = e->next;
-  else
-    s->mru = e->next;
-  if (e->next)
-    e->next->prev = e->prev;
-  else
-    s->lru = e->prev;
-  e->prev = e->next = NULL;
-}
-
-static void sq_lru_push(sq_store *s, sq_entry *e) {
-  e->prev = NULL;
-  e->next = s->mru;
-  if (s->mru) s->mru->prev = e;
-  s->mru = e;
-  if (!s->lru) s->lru = e;
-}
-
-static sq_entry *sq_lookup(sq_store *s, uint64_t h, const char *sql,
-                           size_t len) {
-  sq_entry *e = s->buckets[h & (s->nbuckets - 1)];
-  for (; e; e = e->chain) {
-    if (e->hash == h && e->len == len && memcmp(e->sql, sql, len) == 0)
-      return e;
-  }
-  return NULL;
-}
-
 static void sq_entry_drop(sq_store *s, sq_entry *e) {
-  sq_entry **pp = &s->buckets[e->hash & (s->nbuckets - 1)];
-  while (*pp != e) pp = &(*pp)->chain;
-  *pp = e->chain;
-  sq_lru_unlink(s, e);
+  tc__lru_remove(&s->cache, &e->node);
   sqlite3_finalize(e->stmt);
-  free(e->sql);
   free(e);
-  s->count--;
 }
 
 /* Make room for one more entry: drop the least recently used idle one.
  * false when every entry is being stepped (nested callbacks). */
 static bool sq_make_room(sq_store *s) {
-  if (s->count < s->cap) return true;
-  for (sq_entry *e = s->lru; e; e = e->prev) {
+  if (s->cache.count < s->cache.cap) return true;
+  for (tc__lru_node *n = s->cache.lru; n; n = n->prev) {
+    sq_entry *e = (sq_entry *)n;
     if (!e->busy) {
       sq_entry_drop(s, e);
       return true;
@@ -238,22 +186,12 @@ static sq_entry *sq_insert(sq_store *s, uint64_t h, const char *sql, size_t len,
                            sqlite3_stmt *stmt) {
   if (!sq_make_room(s)) return NULL;
   sq_entry *e = calloc(1, sizeof(*e));
-  char *copy = malloc(len + 1);
-  if (!e || !copy) {
+  if (!e) return NULL;
+  if (!tc__lru_add(&s->cache, &e->node, h, sql, len)) {
     free(e);
-    free(copy);
     return NULL;
   }
-  memcpy(copy, sql, len + 1);
-  e->hash = h;
-  e->len = len;
-  e->sql = copy;
   e->stmt = stmt;
-  sq_entry **b = &s->buckets[h & (s->nbuckets - 1)];
-  e->chain = *b;
-  *b = e;
-  sq_lru_push(s, e);
-  s->count++;
   return e;
 }
 
@@ -444,19 +382,16 @@ static int sq_exec(void *self, const char *sql, const tc_value *params,
   if (!sql) return sq_misuse(s, TC_EINVAL, "sql is NULL", "");
 
   size_t len;
-  uint64_t h = sq_hash(sql, &len);
+  uint64_t h = tc__lru_hash(sql, &len);
   if (len >= (size_t)INT_MAX)
     return sq_misuse(s, TC_EINVAL, "sql is longer than 2 GiB", sql);
-  sq_entry *e = sq_lookup(s, h, sql, len);
+  sq_entry *e = (sq_entry *)tc__lru_find(&s->cache, h, sql, len);
   sqlite3_stmt *stmt = NULL;
   bool own = false; /* a private statement, finalized here */
 
   if (e && !e->busy) {
     /* The hot path: move to the front of the LRU list and run it. */
-    if (s->mru != e) {
-      sq_lru_unlink(s, e);
-      sq_lru_push(s, e);
-    }
+    tc__lru_touch(&s->cache, &e->node);
     stmt = e->stmt;
   } else {
     const char *tail = NULL;
@@ -516,8 +451,8 @@ static const char *sq_errmsg(void *self) {
 static void sq_free(void *self) {
   sq_store *s = self;
   if (!s) return;
-  while (s->mru) sq_entry_drop(s, s->mru);
-  free(s->buckets);
+  while (s->cache.mru) sq_entry_drop(s, (sq_entry *)s->cache.mru);
+  tc__lru_dispose(&s->cache);
   sqlite3_close_v2(s->db);
   free(s);
 }
@@ -560,12 +495,6 @@ static bool sq_dir_read_only(const char *path) {
   return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && access(dir, W_OK) != 0;
 }
 
-static size_t sq_pow2_at_least(size_t n) {
-  size_t p = 16;
-  while (p < n) p <<= 1;
-  return p;
-}
-
 int tc_store_sqlite_open(tc_store **out, const char *path,
                          const tc_sqlite_options *opts) {
   if (out) *out = NULL;
@@ -589,10 +518,7 @@ int tc_store_sqlite_open(tc_store **out, const char *path,
   sq_store *s = calloc(1, sizeof(*s));
   if (!s)
     return tc__set_thread_error(TC_ENOMEM, "out of memory opening %s", path);
-  s->cap = cap;
-  s->nbuckets = sq_pow2_at_least(cap * 2);
-  s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
-  if (!s->buckets) {
+  if (!tc__lru_init(&s->cache, cap)) {
     free(s);
     return tc__set_thread_error(TC_ENOMEM, "out of memory opening %s", path);
   }

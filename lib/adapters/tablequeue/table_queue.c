@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "adapters/common/dead_rows.h"
 #include "core/internal.h"
 
 #define TQ_DEFAULT_MAX_ATTEMPTS 5u
@@ -261,7 +262,7 @@ static int tq_publish(void *self, const char *topic, const char *key,
   return rc;
 }
 
-/* Columns of SQL_PICK and SQL_DEAD_LIST. */
+/* Columns of SQL_PICK and SQL_DEAD_LIST (the order of dead_rows.h). */
 enum {
   COL_ID,
   COL_ATTEMPTS,
@@ -470,31 +471,6 @@ static void tq_release(void *self, tc_queue_message *msg) {
   free(msg);
 }
 
-typedef struct tq_list {
-  const char *group;
-  tc_queue_dead_cb cb;
-  void *payload;
-} tq_list;
-
-static int tq_list_cb(const tc_value *cols, size_t ncols, void *payload) {
-  tq_list *l = payload;
-  if (ncols < COL_COUNT) return TC_ESTORAGE;
-  tc_queue_message m;
-  memset(&m, 0, sizeof(m));
-  tc__col_copy(m.id, sizeof(m.id), &cols[COL_ID]);
-  m.group = l->group;
-  m.topic = tc__col_text(&cols[COL_TOPIC]);
-  m.key = tc__col_text(&cols[COL_KEY]);
-  m.payload = tc__col_text(&cols[COL_PAYLOAD]);
-  m.headers = tc__col_text(&cols[COL_HEADERS]);
-  m.last_error = tc__col_text(&cols[COL_LAST_ERROR]);
-  m.receipt = "";
-  int64_t attempts = tc__col_int(&cols[COL_ATTEMPTS]);
-  m.attempts = attempts < 0 ? 0u : (uint32_t)attempts;
-  m.published_ms = tc__col_int(&cols[COL_PUBLISHED]);
-  return l->cb(&m, l->payload) ? TC_STORE_STOP : 0;
-}
-
 /* cb runs while the listing statement is open; listing in pages and
  * replaying between pages is the safe way to act on what it shows. */
 static int tq_dead_list(void *self, const char *group, const char *after_id,
@@ -503,10 +479,10 @@ static int tq_dead_list(void *self, const char *group, const char *after_id,
   if (!tq_nonempty(group) || !cb) return TC_EINVAL;
   if (limit == 0) return TC_OK;
   if (limit > (size_t)INT64_MAX) limit = (size_t)INT64_MAX;
-  tq_list l = {group, cb, payload};
+  tc__dead_list l = {group, cb, payload};
   tc_value p[] = {TC_VAL_TEXT(group), TC_VAL_TEXT(after_id ? after_id : ""),
                   TC_VAL_INT((int64_t)limit)};
-  return tq_exec(q, SQL_DEAD_LIST, p, 3, tq_list_cb, &l, NULL);
+  return tq_exec(q, SQL_DEAD_LIST, p, 3, tc__dead_row_cb, &l, NULL);
 }
 
 static int tq_dead_replay(void *self, const char *group,
